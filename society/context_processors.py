@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def portal(request):
+    return {"SOCIETY_NAME": settings.SOCIETY_NAME}

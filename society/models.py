@@ -382,3 +382,43 @@ class AuditEntry(RulesModelMixin, models.Model, metaclass=RulesModelBase):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("操作日志只能追加，不能删除。"))
+
+
+class Notification(models.Model):
+    """A message in the platform's own inbox; mail is sent beside it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    mailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.title
+
+
+class SentReminder(models.Model):
+    """One row per reminder sent, so a scheduled reminder is never sent twice."""
+
+    key = models.CharField(_("提醒标识"), max_length=200, unique=True)
+    sent_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("已发送提醒")
+        verbose_name_plural = _("已发送提醒")
+
+    def __str__(self):
+        return self.key

@@ -146,6 +146,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 SOCIETY_NAME = "四川省土木建筑学会"
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

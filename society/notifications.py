@@ -1,0 +1,36 @@
+"""Notify people in the platform and by mail; mail leaves after the transaction commits."""
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+
+from .models import Notification, SentReminder
+
+
+def notify(*, users: Iterable, title: str, body: str = "", url: str = "") -> list[Notification]:
+    from .tasks import send_notification_mail
+
+    recipients = [user for user in users if user is not None]
+    notes = Notification.objects.bulk_create(
+        [Notification(user=user, title=title, body=body, url=url) for user in recipients]
+    )
+    ids = [note.pk for note in notes if note.pk is not None]
+    if not ids:  # databases that do not return ids from bulk_create
+        ids = list(
+            Notification.objects.filter(user__in=recipients, title=title)
+            .order_by("-id")
+            .values_list("id", flat=True)[: len(recipients)]
+        )
+    for note_id in ids:
+        transaction.on_commit(lambda note_id=note_id: send_notification_mail.delay(note_id))
+    return notes
+
+
+def remind_once(key: str) -> bool:
+    """Claim a reminder key; True the first time only."""
+    try:
+        with transaction.atomic():
+            SentReminder.objects.create(key=key)
+    except IntegrityError:
+        return False
+    return True

@@ -1,0 +1,111 @@
+"""Upload checks shared by every form that takes a file: name, size and type from content."""
+
+import hashlib
+import unicodedata
+import zipfile
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+# extension -> (content type, label)
+FILE_TYPES = {
+    "pdf": ("application/pdf", "PDF"),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "Word（.docx）",
+    ),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel（.xlsx）"),
+    "jpg": ("image/jpeg", "JPG"),
+    "jpeg": ("image/jpeg", "JPG"),
+    "png": ("image/png", "PNG"),
+}
+ZIP_MEMBER = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_NAME_LENGTH = 120
+
+
+def detect_type(head: bytes, file) -> str | None:
+    """The real type of a file from its first bytes (and, for Office files, its zip index)."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head.startswith(b"PK\x03\x04"):
+        file.seek(0)
+        try:
+            with zipfile.ZipFile(file) as archive:
+                infos = archive.infolist()
+                names = {info.filename for info in infos}
+                if sum(info.file_size for info in infos) > MAX_UNZIPPED_BYTES:
+                    raise ValidationError(_("压缩内容过大，文件可能已损坏或不安全。"), code="zip_bomb")
+        except zipfile.BadZipFile:
+            return None
+        for ext, member in ZIP_MEMBER.items():
+            if member in names:
+                return ext
+    return None
+
+
+def clean_filename(name: str) -> str:
+    """The name the user gave, checked: no paths, no control characters, a sane length."""
+    name = unicodedata.normalize("NFC", name or "")
+    if not name.strip():
+        raise ValidationError(_("文件名不能为空。"), code="name_empty")
+    if "/" in name or "\\" in name or ".." in name or name.startswith("."):
+        raise ValidationError(_("文件名不能包含路径（/、\\ 或 ..），请重命名后再上传。"), code="name_path")
+    if any(unicodedata.category(char)[0] == "C" for char in name):
+        raise ValidationError(_("文件名含有不可见的控制字符，请重命名后再上传。"), code="name_control")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationError(
+            _("文件名过长（最多%(n)d个字符），请重命名后再上传。") % {"n": MAX_NAME_LENGTH},
+            code="name_length",
+        )
+    return name.strip()
+
+
+def check_upload(file, *, allowed=("pdf", "docx", "xlsx", "jpg", "png")) -> dict:
+    """Validate an uploaded file; returns name, extension, content type, size and sha256.
+
+    Raises ValidationError with a Chinese message; the caller stores nothing then.
+    """
+    name = clean_filename(file.name)
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    ext = "jpg" if ext == "jpeg" else ext
+    allowed_labels = "、".join(dict.fromkeys(FILE_TYPES[kind][1] for kind in allowed))
+    if ext not in allowed:
+        raise ValidationError(
+            _("不支持的文件类型。允许的类型：%(types)s。") % {"types": allowed_labels}, code="type"
+        )
+    if file.size == 0:
+        raise ValidationError(_("文件是空的（0字节），请检查后重新上传。"), code="empty")
+    limit = settings.UPLOAD_MAX_BYTES
+    if file.size > limit:
+        raise ValidationError(
+            _("文件过大：%(size).1f MB，单个文件不能超过 %(limit)d MB。")
+            % {"size": file.size / 1024 / 1024, "limit": limit // 1024 // 1024},
+            code="size",
+        )
+    file.seek(0)
+    head = file.read(16)
+    detected = detect_type(head, file)
+    if detected != ext:
+        raise ValidationError(
+            _("文件内容与扩展名“.%(ext)s”不符（可能是改了扩展名的其他文件），请上传真实的%(types)s文件。")
+            % {"ext": ext, "types": allowed_labels},
+            code="content",
+        )
+    file.seek(0)
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return {
+        "name": name,
+        "ext": ext,
+        "content_type": FILE_TYPES[ext][0],
+        "size": file.size,
+        "sha256": digest.hexdigest(),
+    }

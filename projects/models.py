@@ -1,5 +1,6 @@
 import uuid
 from decimal import Decimal
+from itertools import pairwise
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -77,14 +78,16 @@ class Call(RulesModelMixin, Timestamped, metaclass=RulesModelBase):
             ("review_open_at", self.review_open_at),
             ("review_close_at", self.review_close_at),
         ]
-        for (_before, earlier), (field, later) in zip(order, order[1:], strict=False):
+        for (_before, earlier), (field, later) in pairwise(order):
             if earlier and later and later < earlier:
                 raise ValidationError({field: _("各阶段时间须按顺序排列，此时间早于上一阶段。")})
-        if self.award_count and self.award_amount and self.fund_total is not None:
-            if self.award_count * self.award_amount > self.fund_total:
-                raise ValidationError(
-                    {"fund_total": _("奖励数量 × 每项金额超过了奖励经费总额。")}
-                )
+        if (
+            self.award_count
+            and self.award_amount
+            and self.fund_total is not None
+            and self.award_count * self.award_amount > self.fund_total
+        ):
+            raise ValidationError({"fund_total": _("奖励数量 × 每项金额超过了奖励经费总额。")})
         if not (self.branches_eligible or self.units_eligible):
             raise ValidationError(_("至少允许一类申报主体。"))
 
@@ -104,11 +107,17 @@ class Criterion(models.Model):
     name = models.CharField(_("评分项"), max_length=50)
     description = models.CharField(_("说明"), max_length=300, blank=True)
     weight = models.DecimalField(
-        _("权重"), max_digits=4, decimal_places=2, default=Decimal("1.00"),
+        _("权重"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.00"),
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     max_points = models.DecimalField(
-        _("满分"), max_digits=5, decimal_places=2, default=Decimal("25.00"),
+        _("满分"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("25.00"),
         validators=[MinValueValidator(Decimal("1"))],
     )
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
@@ -132,25 +141,46 @@ class Application(RulesModelMixin, Versioned, Timestamped, metaclass=RulesModelB
         Call, verbose_name=_("申报批次"), on_delete=models.PROTECT, related_name="applications"
     )
     branch = models.ForeignKey(
-        Branch, verbose_name=_("申报分支机构"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="applications",
+        Branch,
+        verbose_name=_("申报分支机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
     )
     member_unit = models.ForeignKey(
-        MemberUnit, verbose_name=_("申报会员单位"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="applications",
+        MemberUnit,
+        verbose_name=_("申报会员单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
     )
     title = models.CharField(_("项目名称"), max_length=200)
     area = models.CharField(_("能力领域"), max_length=20, choices=Area.choices)
+    field = models.ForeignKey(
+        "society.ExpertiseArea",
+        verbose_name=_("专业领域"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+        help_text=_("用于匹配评审专家"),
+    )
     summary = models.TextField(_("项目简介"), blank=True)
     plan = models.TextField(_("具体方案"), blank=True)
     status = models.CharField(
-        _("状态"), max_length=20, choices=ApplicationStatus.choices,
-        default=ApplicationStatus.DRAFT, db_index=True,
+        _("状态"),
+        max_length=20,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.DRAFT,
+        db_index=True,
     )
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -206,7 +236,9 @@ class BudgetLine(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="budget")
     item = models.CharField(_("支出科目"), max_length=100)
     amount = models.DecimalField(
-        _("金额（元）"), max_digits=10, decimal_places=2,
+        _("金额（元）"),
+        max_digits=10,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     note = models.CharField(_("测算依据"), max_length=300, blank=True)
@@ -227,8 +259,12 @@ class TeamMember(models.Model):
     unit = models.CharField(_("工作单位"), max_length=150, blank=True)
     role = models.CharField(_("项目分工"), max_length=100)
     member = models.ForeignKey(
-        Member, verbose_name=_("对应个人会员"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="project_roles",
+        Member,
+        verbose_name=_("对应个人会员"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="project_roles",
     )
 
     class Meta:
@@ -267,7 +303,9 @@ class Attachment(models.Model):
         Application, on_delete=models.CASCADE, related_name="attachments"
     )
     kind = models.CharField(
-        _("类别"), max_length=20, choices=AttachmentKind.choices,
+        _("类别"),
+        max_length=20,
+        choices=AttachmentKind.choices,
         default=AttachmentKind.APPLICATION,
     )
     file = models.FileField(_("文件"), upload_to=attachment_path, storage=get_private_storage)
@@ -294,9 +332,7 @@ class Attachment(models.Model):
 class ApplicationVersion(models.Model):
     """A frozen copy of what was submitted, each time it was submitted."""
 
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="versions"
-    )
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveSmallIntegerField(_("版本号"))
     data = models.JSONField(_("内容"))
     submitted_at = models.DateTimeField(_("提交时间"))
@@ -322,7 +358,9 @@ class ReviewAssignment(Timestamped):
     """One expert's review of one application: assignment, scores and 评审意见."""
 
     application = models.ForeignKey(
-        Application, verbose_name=_("申报项目"), on_delete=models.CASCADE,
+        Application,
+        verbose_name=_("申报项目"),
+        on_delete=models.CASCADE,
         related_name="assignments",
     )
     expert = models.ForeignKey(

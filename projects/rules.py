@@ -25,9 +25,11 @@ def is_editable(user, application) -> bool:
 def is_assigned_expert(user, application) -> bool:
     if application is None or not is_expert(user):
         return False
-    return application.assignments.filter(expert__user=user).exclude(
-        status=ReviewStatus.CONFLICT
-    ).exists()
+    return (
+        application.assignments.filter(expert__user=user)
+        .exclude(status=ReviewStatus.CONFLICT)
+        .exists()
+    )
 
 
 @rules.predicate

@@ -1,7 +1,7 @@
 """The platform's one append-only audit log.
 
-    log_action("society.member.updated", user=request.user, obj=member,
-               data={"changes": {"phone": ["old", "new"]}})
+log_action("society.member.updated", user=request.user, obj=member,
+           data={"changes": {"phone": ["old", "new"]}})
 """
 
 import datetime
@@ -50,7 +50,9 @@ def snapshot(instance: models.Model, fields=None) -> dict[str, Any]:
     if instance.pk:
         for field in instance._meta.many_to_many:
             if fields is None or field.name in fields:
-                values[field.name] = sorted(str(item) for item in getattr(instance, field.name).all())
+                values[field.name] = sorted(
+                    str(item) for item in getattr(instance, field.name).all()
+                )
     return values
 
 
@@ -60,7 +62,9 @@ def _actor_repr(user) -> str:
     return f"{user.username}（{user}）" if str(user) != user.username else user.username
 
 
-def audit_entry(action: str, *, user=None, obj: models.Model | None = None, data=None) -> AuditEntry:
+def audit_entry(
+    action: str, *, user=None, obj: models.Model | None = None, data=None
+) -> AuditEntry:
     """An unsaved entry, for bulk writes (imports)."""
     actor = user if user is not None and getattr(user, "is_authenticated", False) else None
     return AuditEntry(

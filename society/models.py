@@ -98,9 +98,7 @@ class Branch(RulesModelMixin, Versioned, Timestamped, metaclass=RulesModelBase):
 
     def clean(self):
         if self.party_group_on and not self.party_group:
-            raise ValidationError(
-                {"party_group_on": _("未建立党小组时不能填写党小组成立日期。")}
-            )
+            raise ValidationError({"party_group_on": _("未建立党小组时不能填写党小组成立日期。")})
         if self.party_group and not self.party_group_on:
             raise ValidationError({"party_group_on": _("已建立党小组时请填写成立日期。")})
 

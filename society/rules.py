@@ -7,9 +7,11 @@ from .enums import Role
 
 @rules.predicate
 def is_secretariat(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and (
-        user.is_superuser or (user.role == Role.STAFF and user.is_staff)
-    ))
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or (user.role == Role.STAFF and user.is_staff))
+    )
 
 
 @rules.predicate
@@ -67,3 +69,5 @@ ORGANISATION = {
 
 rules.add_perm("society.view_registry_summary", is_secretariat | is_leader)
 rules.add_perm("society.view_member_list_of", is_secretariat | is_officer_of)
+# The portal's profile form is for the organisation's own officers; staff edit in the admin.
+rules.add_perm("society.edit_organisation_profile", is_officer_of)

@@ -46,8 +46,10 @@ def versioned_update(
         )
         if updated != 1:
             raise StaleEditError(
-                _("保存未成功：在您编辑期间，其他人已修改并保存了这条记录。"
-                  "您的修改没有覆盖对方的内容，请刷新页面查看最新内容后重新修改。")
+                _(
+                    "保存未成功：在您编辑期间，其他人已修改并保存了这条记录。"
+                    "您的修改没有覆盖对方的内容，请刷新页面查看最新内容后重新修改。"
+                )
             )
         instance.version = expected_version + 1
         instance.updated_at = now
@@ -59,7 +61,9 @@ def versioned_update(
 def organisation_update_profile(
     *, organisation: Branch | MemberUnit, user, changes: dict[str, Any], expected_version: int
 ) -> Branch | MemberUnit:
-    allowed = BRANCH_PROFILE_FIELDS if isinstance(organisation, Branch) else MEMBER_UNIT_PROFILE_FIELDS
+    allowed = (
+        BRANCH_PROFILE_FIELDS if isinstance(organisation, Branch) else MEMBER_UNIT_PROFILE_FIELDS
+    )
     unknown = set(changes) - set(allowed)
     if unknown:
         raise ValueError(f"fields not editable by officers: {sorted(unknown)}")

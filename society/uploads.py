@@ -40,7 +40,9 @@ def detect_type(head: bytes, file) -> str | None:
                 infos = archive.infolist()
                 names = {info.filename for info in infos}
                 if sum(info.file_size for info in infos) > MAX_UNZIPPED_BYTES:
-                    raise ValidationError(_("压缩内容过大，文件可能已损坏或不安全。"), code="zip_bomb")
+                    raise ValidationError(
+                        _("压缩内容过大，文件可能已损坏或不安全。"), code="zip_bomb"
+                    )
         except zipfile.BadZipFile:
             return None
         for ext, member in ZIP_MEMBER.items():
@@ -55,9 +57,13 @@ def clean_filename(name: str) -> str:
     if not name.strip():
         raise ValidationError(_("文件名不能为空。"), code="name_empty")
     if "/" in name or "\\" in name or ".." in name or name.startswith("."):
-        raise ValidationError(_("文件名不能包含路径（/、\\ 或 ..），请重命名后再上传。"), code="name_path")
+        raise ValidationError(
+            _("文件名不能包含路径（/、\\ 或 ..），请重命名后再上传。"), code="name_path"
+        )
     if any(unicodedata.category(char)[0] == "C" for char in name):
-        raise ValidationError(_("文件名含有不可见的控制字符，请重命名后再上传。"), code="name_control")
+        raise ValidationError(
+            _("文件名含有不可见的控制字符，请重命名后再上传。"), code="name_control"
+        )
     if len(name) > MAX_NAME_LENGTH:
         raise ValidationError(
             _("文件名过长（最多%(n)d个字符），请重命名后再上传。") % {"n": MAX_NAME_LENGTH},
@@ -93,7 +99,9 @@ def check_upload(file, *, allowed=("pdf", "docx", "xlsx", "jpg", "png")) -> dict
     detected = detect_type(head, file)
     if detected != ext:
         raise ValidationError(
-            _("文件内容与扩展名“.%(ext)s”不符（可能是改了扩展名的其他文件），请上传真实的%(types)s文件。")
+            _(
+                "文件内容与扩展名“.%(ext)s”不符（可能是改了扩展名的其他文件），请上传真实的%(types)s文件。"
+            )
             % {"ext": ext, "types": allowed_labels},
             code="content",
         )

@@ -53,7 +53,9 @@ def validate_phone(value: str) -> None:
     phone = normalize_phone(value)
     if not (MOBILE_RE.match(phone) or LANDLINE_RE.match(phone)):
         raise ValidationError(
-            _("请输入有效的电话号码：11位手机号（如13812345678）或带区号的座机（如028-86001234）。"),
+            _(
+                "请输入有效的电话号码：11位手机号（如13812345678）或带区号的座机（如028-86001234）。"
+            ),
             code="phone",
         )
 

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('kpis', '0002_catalogue_2023'),
-        ('society', '0002_expertise_areas'),
+        ('society', '0003_notifications'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -69,6 +69,7 @@ class Migration(migrations.Migration):
                 ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='提交时间')),
                 ('branch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='society.branch', verbose_name='申报分支机构')),
                 ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
+                ('field', models.ForeignKey(help_text='用于匹配评审专家', on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='society.expertisearea', verbose_name='专业领域')),
                 ('member_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='society.memberunit', verbose_name='申报会员单位')),
                 ('call', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='projects.call', verbose_name='申报批次')),
             ],

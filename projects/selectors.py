@@ -1,0 +1,169 @@
+"""Reads that views share: scoped lists and the ranking."""
+
+import statistics
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Prefetch, QuerySet
+
+from society.enums import Role
+from society.models import User
+from society.rules import is_secretariat
+
+from .enums import ApplicationStatus as S
+from .enums import ReviewStatus
+from .models import Application, Call, ReviewAssignment
+
+TWO_PLACES = Decimal("0.01")
+TRIM_FROM = 5  # drop the highest and lowest score when there are at least this many
+
+
+def applications_for(user: User) -> QuerySet[Application]:
+    """The applications a user may open in the portal; everything else is a 404."""
+    base = Application.objects.select_related("call", "branch", "member_unit", "field")
+    if is_secretariat(user):
+        return base
+    if user.role == Role.OFFICER:
+        if user.branch_id:
+            return base.filter(branch_id=user.branch_id)
+        return base.filter(member_unit_id=user.member_unit_id)
+    if user.role == Role.EXPERT:
+        return base.filter(
+            assignments__expert__user=user,
+            assignments__status__in=[
+                ReviewStatus.ASSIGNED,
+                ReviewStatus.DRAFT,
+                ReviewStatus.SUBMITTED,
+            ],
+        ).distinct()
+    return base.none()
+
+
+def assignments_for(user: User) -> QuerySet[ReviewAssignment]:
+    """An expert's own assignments (conflicts declared are no longer theirs)."""
+    return (
+        ReviewAssignment.objects.filter(expert__user=user)
+        .exclude(status=ReviewStatus.CONFLICT)
+        .select_related(
+            "application__call",
+            "application__branch",
+            "application__member_unit",
+            "application__field",
+        )
+        .order_by("application__call__review_close_at", "application_id")
+    )
+
+
+def _q(value: float | Decimal) -> Decimal:
+    return Decimal(str(value)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Aggregate:
+    count: int
+    mean: Decimal | None
+    trimmed_mean: Decimal | None
+    stdev: Decimal | None
+    spread: Decimal | None
+
+
+def aggregate(totals: list[Decimal]) -> Aggregate:
+    """Mean, trimmed mean (highest and lowest dropped from 5 scores on), standard deviation
+    (population) and spread (highest minus lowest) of the experts' weighted totals."""
+    if not totals:
+        return Aggregate(0, None, None, None, None)
+    ordered = sorted(totals)
+    kept = ordered[1:-1] if len(ordered) >= TRIM_FROM else ordered
+    return Aggregate(
+        count=len(totals),
+        mean=_q(statistics.fmean(ordered)),
+        trimmed_mean=_q(statistics.fmean(kept)),
+        stdev=_q(statistics.pstdev(ordered)),
+        spread=_q(ordered[-1] - ordered[0]),
+    )
+
+
+@dataclass
+class RankingRow:
+    application: Application
+    scores: dict[int, Decimal]  # expert id -> weighted total
+    stats: Aggregate
+    pending: int
+    disagreement: bool
+    rank: int | None = None
+    tied: bool = False
+    comments: list[tuple[str, str]] = field(default_factory=list)
+
+
+RANKED_STATES = [
+    S.UNDER_REVIEW,
+    S.REVIEWED,
+    S.PUBLICIZED,
+    S.AWARDED,
+    S.NOT_AWARDED,
+    S.IN_PROGRESS,
+    S.INSPECTION,
+    S.FINAL_SUBMITTED,
+    S.ACCEPTED,
+    S.FAILED,
+    S.ARCHIVED,
+]
+
+
+def call_ranking(call: Call) -> tuple[list[RankingRow], list]:
+    """Applications of a call ranked by trimmed mean, with the experts as columns.
+
+    Ties share a rank (1, 2, 2, 4). Applications without a submitted score come last,
+    unranked. Two queries, whatever the size of the call.
+    """
+    assignments = (
+        ReviewAssignment.objects.exclude(status=ReviewStatus.CONFLICT)
+        .select_related("expert")
+        .order_by("expert__name", "expert_id")
+    )
+    applications = list(
+        call.applications.filter(status__in=RANKED_STATES)
+        .select_related("branch", "member_unit", "field")
+        .prefetch_related(Prefetch("assignments", queryset=assignments))
+        .order_by("pk")
+    )
+    experts = {}
+    rows = []
+    for application in applications:
+        scores = {}
+        pending = 0
+        comments = []
+        for assignment in application.assignments.all():
+            experts.setdefault(assignment.expert_id, assignment.expert)
+            if assignment.status == ReviewStatus.SUBMITTED:
+                scores[assignment.expert_id] = assignment.total
+                comments.append((assignment.expert.name, assignment.comment))
+            else:
+                pending += 1
+        stats = aggregate(list(scores.values()))
+        rows.append(
+            RankingRow(
+                application=application,
+                scores=scores,
+                stats=stats,
+                pending=pending,
+                disagreement=stats.spread is not None
+                and stats.spread > call.disagreement_threshold,
+                comments=comments,
+            )
+        )
+    rows.sort(
+        key=lambda r: (r.stats.trimmed_mean is None, -(r.stats.trimmed_mean or 0), r.application.pk)
+    )
+    previous = None
+    for position, row in enumerate(rows, start=1):
+        if row.stats.trimmed_mean is None:
+            break
+        if previous is not None and row.stats.trimmed_mean == previous.stats.trimmed_mean:
+            row.rank = previous.rank
+            row.tied = previous.tied = True
+        else:
+            row.rank = position
+        previous = row
+    expert_columns = sorted(experts.values(), key=lambda e: (e.name, e.pk))
+    return rows, expert_columns

@@ -179,6 +179,7 @@ class Application(RulesModelMixin, Versioned, Timestamped, metaclass=RulesModelB
         settings.AUTH_USER_MODEL,
         verbose_name=_("创建人"),
         null=True,
+        blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
@@ -316,7 +317,7 @@ class Attachment(models.Model):
     sha256 = models.CharField(max_length=64)
     description = models.CharField(_("说明"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
@@ -337,7 +338,7 @@ class ApplicationVersion(models.Model):
     data = models.JSONField(_("内容"))
     submitted_at = models.DateTimeField(_("提交时间"))
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
@@ -370,7 +371,7 @@ class ReviewAssignment(Timestamped):
         _("状态"), max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.ASSIGNED
     )
     assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     comment = models.TextField(_("评审意见"), blank=True)
     total = models.DecimalField(

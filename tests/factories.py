@@ -118,3 +118,116 @@ class StaffMemberFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"工作人员{n}")
     position = "秘书"
     started_on = datetime.date(2022, 1, 1)
+
+
+# --- projects -------------------------------------------------------------
+
+from datetime import timedelta  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+
+from kpis.models import Indicator  # noqa: E402
+from projects.enums import ApplicationStatus, ReviewStatus  # noqa: E402
+from projects.models import (  # noqa: E402
+    Application,
+    BudgetLine,
+    Call,
+    Criterion,
+    Milestone,
+    PlannedOutput,
+    ReviewAssignment,
+    TeamMember,
+)
+
+RUBRIC = ["实施能力强", "工作好", "措施实", "潜力大"]
+
+
+def _days(n):
+    return timezone.now() + timedelta(days=n)
+
+
+class CallFactory(DjangoModelFactory):
+    """By default open for applications now; the `in_review` trait puts it in review."""
+
+    class Meta:
+        model = Call
+        skip_postgeneration_save = True
+
+    year = 2023
+    title = factory.Sequence(lambda n: f"2023年度创建一流科技社团培育奖励申报（第{n}批）")
+    notice = "各地方学会、分支机构、会员单位：……"
+    applications_open_at = factory.LazyFunction(lambda: _days(-30))
+    applications_close_at = factory.LazyFunction(lambda: _days(10))
+    formal_check_close_at = factory.LazyFunction(lambda: _days(15))
+    review_open_at = factory.LazyFunction(lambda: _days(15))
+    review_close_at = factory.LazyFunction(lambda: _days(30))
+    implementation_end = datetime.date(2023, 12, 31)
+
+    class Params:
+        in_review = factory.Trait(
+            applications_open_at=factory.LazyFunction(lambda: _days(-60)),
+            applications_close_at=factory.LazyFunction(lambda: _days(-30)),
+            formal_check_close_at=factory.LazyFunction(lambda: _days(-20)),
+            review_open_at=factory.LazyFunction(lambda: _days(-10)),
+            review_close_at=factory.LazyFunction(lambda: _days(10)),
+        )
+
+    @factory.post_generation
+    def criteria(obj, create, extracted, **kwargs):
+        if create:
+            for order, name in enumerate(extracted or RUBRIC):
+                Criterion.objects.create(call=obj, name=name, order=order)
+
+
+def priority_field():
+    return ExpertiseArea.objects.get(code="bridge-tunnel")
+
+
+class ApplicationFactory(DjangoModelFactory):
+    class Meta:
+        model = Application
+
+    call = factory.SubFactory(CallFactory)
+    member_unit = factory.SubFactory(MemberUnitFactory)
+    title = factory.Sequence(lambda n: f"桥梁隧道工程科技服务团队建设项目{n}")
+    area = "innovation"
+    field = factory.LazyFunction(priority_field)
+    summary = "组建科技服务团队，服务全省桥梁隧道工程建设。"
+    plan = "一、组建团队；二、开展技术指导；三、发布科技成果。"
+    status = ApplicationStatus.DRAFT
+
+
+def complete_application(application, *, with_attachment=True):
+    """Fill in everything `submit` checks for."""
+    indicator = Indicator.objects.get(year=2023, code="I05")
+    PlannedOutput.objects.create(
+        application=application, indicator=indicator, quantity=2, description="技术指导两项"
+    )
+    BudgetLine.objects.create(application=application, item="专家咨询费", amount=Decimal("2000"))
+    BudgetLine.objects.create(application=application, item="资料印刷费", amount=Decimal("1000"))
+    TeamMember.objects.create(application=application, name="李工", role="负责人")
+    Milestone.objects.create(
+        application=application, title="完成技术指导", due_on=datetime.date(2023, 11, 30)
+    )
+    if with_attachment:
+        from projects.models import Attachment
+
+        Attachment.objects.create(
+            application=application, file="applications/test.pdf", original_name="申报书.pdf",
+            extension="pdf", content_type="application/pdf", size=10, sha256="0" * 64,
+        )
+    return application
+
+
+class ReviewAssignmentFactory(DjangoModelFactory):
+    class Meta:
+        model = ReviewAssignment
+
+    application = factory.SubFactory(
+        ApplicationFactory,
+        status=ApplicationStatus.UNDER_REVIEW,
+        call=factory.SubFactory(CallFactory, in_review=True),
+    )
+    expert = factory.SubFactory(ExpertFactory)
+    status = ReviewStatus.ASSIGNED

@@ -1,0 +1,81 @@
+from decimal import Decimal as D
+
+import pytest
+
+from projects.enums import ApplicationStatus, ReviewStatus
+from projects.selectors import aggregate, call_ranking
+from tests import factories
+
+
+def test_aggregate_of_three_scores_keeps_them_all():
+    stats = aggregate([D("80"), D("90"), D("70")])
+    assert stats.mean == D("80.00")
+    assert stats.trimmed_mean == D("80.00")
+    assert stats.stdev == D("8.16")  # population standard deviation
+    assert stats.spread == D("20.00")
+
+
+def test_aggregate_drops_highest_and_lowest_from_five_scores():
+    stats = aggregate([D("60"), D("85"), D("86"), D("87"), D("99")])
+    assert stats.mean == D("83.40")
+    assert stats.trimmed_mean == D("86.00")
+    assert stats.spread == D("39.00")
+
+
+def test_aggregate_of_nothing():
+    stats = aggregate([])
+    assert stats.count == 0
+    assert stats.mean is None
+
+
+@pytest.mark.django_db
+def test_ranking_orders_by_trimmed_mean_with_shared_ranks_for_ties():
+    call = factories.CallFactory(in_review=True, disagreement_threshold=D("15"))
+    scores = {"甲": [90, 92, 91], "乙": [85, 85, 85], "丙": [80, 90, 85], "丁": [95, 70, 60]}
+    experts = factories.ExpertFactory.create_batch(3)
+    applications = {}
+    for title, totals in scores.items():
+        application = factories.ApplicationFactory(
+            call=call, title=title, status=ApplicationStatus.UNDER_REVIEW
+        )
+        applications[title] = application
+        for expert, total in zip(experts, totals, strict=True):
+            factories.ReviewAssignmentFactory(
+                application=application, expert=expert, status=ReviewStatus.SUBMITTED,
+                total=D(total),
+            )
+    unscored = factories.ApplicationFactory(call=call, title="戊",
+                                            status=ApplicationStatus.UNDER_REVIEW)
+    factories.ReviewAssignmentFactory(application=unscored, expert=experts[0])
+
+    rows, columns = call_ranking(call)
+
+    assert [row.application.title for row in rows] == ["甲", "乙", "丙", "丁", "戊"]
+    assert [row.rank for row in rows] == [1, 2, 2, 4, None]
+    assert [row.tied for row in rows] == [False, True, True, False, False]
+    assert [row.disagreement for row in rows] == [False, False, False, True, False]
+    assert rows[4].pending == 1
+    assert [c.pk for c in columns] == sorted(
+        (e.pk for e in experts), key=lambda pk: (next(e.name for e in experts if e.pk == pk), pk)
+    )
+    assert rows[0].scores == {e.pk: D(s) for e, s in zip(experts, [90, 92, 91], strict=True)}
+
+
+@pytest.mark.django_db
+def test_ranking_query_count_does_not_grow(django_assert_num_queries):
+    def build(n):
+        call = factories.CallFactory(in_review=True)
+        for _ in range(n):
+            application = factories.ApplicationFactory(
+                call=call, status=ApplicationStatus.UNDER_REVIEW
+            )
+            factories.ReviewAssignmentFactory.create_batch(
+                3, application=application, status=ReviewStatus.SUBMITTED, total=D("80")
+            )
+        return call
+
+    small, large = build(1), build(5)
+    with django_assert_num_queries(2):
+        call_ranking(small)
+    with django_assert_num_queries(2):
+        call_ranking(large)

@@ -1,4 +1,4 @@
-"""Placeholder: the portal views are being written (issue 3)."""
+"""Placeholder until the applicant portal lands (issue 3)."""
 
 from django.views.generic import View
 
@@ -10,4 +10,4 @@ class _Pending(View):
 CallListView = CallDetailView = ApplicationListView = ApplicationCreateView = _Pending
 ApplicationDetailView = ApplicationEditView = ApplicationTransitionView = _Pending
 AttachmentUploadView = ApplicationVersionsView = AttachmentDownloadView = _Pending
-AttachmentDeleteView = ReviewListView = ReviewDetailView = ReviewConflictView = _Pending
+AttachmentDeleteView = _Pending

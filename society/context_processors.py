@@ -1,5 +1,47 @@
+from dataclasses import dataclass
+
 from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .rules import is_expert, is_leader, is_member, is_officer, is_secretariat
+from .templatetags.portal import own_organisation_url
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool = False
+
+
+def navigation(request) -> list[NavItem]:
+    """The portal's menu for the signed-in user's role (no database queries)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    home = reverse("home")
+    if is_secretariat(user):
+        items = [(_("首页"), home), (_("管理后台"), reverse("admin:index"))]
+    elif is_officer(user):
+        items = [
+            (_("本机构"), own_organisation_url(user, "detail")),
+            (_("机构会员"), own_organisation_url(user, "members")),
+        ]
+    elif is_expert(user) or is_leader(user):
+        items = [(_("首页"), home)]
+    elif is_member(user):
+        items = [(_("我的会员信息"), home)]
+    else:
+        items = [(_("首页"), home)]
+    # The active item is the one whose address is the longest prefix of this page's.
+    path = request.path
+    matches = [
+        url for _label, url in items if path == url or (url != home and path.startswith(url))
+    ]
+    active = max(matches, key=len, default=None)
+    return [NavItem(label=label, url=url, active=url == active) for label, url in items]
 
 
 def portal(request):
-    return {"SOCIETY_NAME": settings.SOCIETY_NAME}
+    return {"SOCIETY_NAME": settings.SOCIETY_NAME, "nav_items": navigation(request)}

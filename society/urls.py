@@ -1,7 +1,34 @@
 from django.urls import path
 
 from . import views
+from .models import Branch, MemberUnit
+
+
+def organisation_paths(model, prefix: str) -> list:
+    """Detail, edit and members pages of a branch or a member unit."""
+    name = f"org_{model._meta.model_name}"
+    return [
+        path(
+            f"{prefix}<int:pk>/",
+            views.OrganisationDetailView.as_view(organisation_model=model),
+            name=f"{name}_detail",
+        ),
+        path(
+            f"{prefix}<int:pk>/edit/",
+            views.OrganisationEditView.as_view(organisation_model=model),
+            name=f"{name}_edit",
+        ),
+        path(
+            f"{prefix}<int:pk>/members/",
+            views.OrganisationMembersView.as_view(organisation_model=model),
+            name=f"{name}_members",
+        ),
+    ]
+
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("org/", views.OwnOrganisationView.as_view(), name="own_organisation"),
+    *organisation_paths(Branch, "org/branches/"),
+    *organisation_paths(MemberUnit, "org/units/"),
 ]

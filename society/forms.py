@@ -1,0 +1,71 @@
+"""Portal forms. A form only validates; the view hands cleaned data to a service."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import Branch, MemberUnit
+from .services import BRANCH_PROFILE_FIELDS, MEMBER_UNIT_PROFILE_FIELDS
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("用户名或密码不正确，请重新输入（注意区分大小写）。"),
+        "inactive": _("该账号已停用，请联系学会秘书处。"),
+    }
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class OrganisationProfileForm(forms.ModelForm):
+    """The fields an officer may edit, plus the version they read (optimistic locking)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+    @property
+    def profile_fields(self) -> tuple[str, ...]:
+        return tuple(self._meta.fields)
+
+    def profile_changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.profile_fields}
+
+    def has_profile_changes(self) -> bool:
+        return any(name in self.changed_data for name in self.profile_fields)
+
+
+class BranchProfileForm(OrganisationProfileForm):
+    class Meta:
+        model = Branch
+        fields = BRANCH_PROFILE_FIELDS
+        widgets = {
+            "established_on": DateInput,
+            "party_group_on": DateInput,
+            "description": forms.Textarea(attrs={"rows": 5}),
+        }
+
+
+class MemberUnitProfileForm(OrganisationProfileForm):
+    class Meta:
+        model = MemberUnit
+        fields = MEMBER_UNIT_PROFILE_FIELDS
+
+
+PROFILE_FORMS = {Branch: BranchProfileForm, MemberUnit: MemberUnitProfileForm}
+
+
+class MemberSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"placeholder": _("姓名或会员编号"), "type": "search"}),
+    )

@@ -24,17 +24,15 @@ def status_for(client, user, url, method="get"):
 # --- who may open which page ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", [None, "staff_user", "branch_officer", "unit_officer",
-                                  "expert_user", "leader_user", "member_user"])
-def test_home_page_for_every_role(client, request, role):
-    user = request.getfixturevalue(role) if role else None
-    response = client.get(reverse("home"))
-    if user is None:
+@pytest.mark.parametrize("url_name", ["home", "password_change"])
+def test_pages_for_every_signed_in_role(client, any_role, url_name):
+    url = reverse(url_name)
+    if any_role is None:
+        response = client.get(url)
         assert response.status_code == 302
-        assert response.url.startswith(LOGIN)
-        return
-    client.force_login(user)
-    assert client.get(reverse("home")).status_code == 200
+        assert response.url == f"{LOGIN}?next={url}"
+    else:
+        assert status_for(client, any_role, url) == 200
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -27,8 +27,12 @@ def navigation(request) -> list[NavItem]:
         items = [
             (_("本机构"), own_organisation_url(user, "detail")),
             (_("机构会员"), own_organisation_url(user, "members")),
+            (_("申报项目"), reverse("projects:application-list")),
+            (_("申报通知"), reverse("projects:call-list")),
         ]
-    elif is_expert(user) or is_leader(user):
+    elif is_expert(user):
+        items = [(_("首页"), home), (_("评审任务"), reverse("projects:review-list"))]
+    elif is_leader(user):
         items = [(_("首页"), home)]
     elif is_member(user):
         items = [(_("我的会员信息"), home)]

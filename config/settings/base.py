@@ -127,7 +127,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "deadline-reminders": {
+        "task": "projects.tasks.send_deadline_reminders",
+        "schedule": 60 * 60,  # hourly; each reminder is sent once (society.SentReminder)
+    },
+}
 
 # Import and export: our own xlsx format escapes formula-like cells.
 IMPORT_EXPORT_FORMATS = ["society.xlsx.SafeXLSX"]

@@ -214,8 +214,13 @@ def complete_application(application, *, with_attachment=True):
         from projects.models import Attachment
 
         Attachment.objects.create(
-            application=application, file="applications/test.pdf", original_name="申报书.pdf",
-            extension="pdf", content_type="application/pdf", size=10, sha256="0" * 64,
+            application=application,
+            file="applications/test.pdf",
+            original_name="申报书.pdf",
+            extension="pdf",
+            content_type="application/pdf",
+            size=10,
+            sha256="0" * 64,
         )
     return application
 

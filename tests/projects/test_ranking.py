@@ -41,11 +41,14 @@ def test_ranking_orders_by_trimmed_mean_with_shared_ranks_for_ties():
         applications[title] = application
         for expert, total in zip(experts, totals, strict=True):
             factories.ReviewAssignmentFactory(
-                application=application, expert=expert, status=ReviewStatus.SUBMITTED,
+                application=application,
+                expert=expert,
+                status=ReviewStatus.SUBMITTED,
                 total=D(total),
             )
-    unscored = factories.ApplicationFactory(call=call, title="戊",
-                                            status=ApplicationStatus.UNDER_REVIEW)
+    unscored = factories.ApplicationFactory(
+        call=call, title="戊", status=ApplicationStatus.UNDER_REVIEW
+    )
     factories.ReviewAssignmentFactory(application=unscored, expert=experts[0])
 
     rows, columns = call_ranking(call)

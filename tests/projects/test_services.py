@@ -85,7 +85,9 @@ def test_returned_application_is_resubmitted_as_a_new_version(draft, officer, st
     application_transition(application=draft, user=staff_user, action="return", reason="预算不细")
     assert draft.status == ApplicationStatus.RETURNED
     application_update(
-        application=draft, user=officer, changes={"plan": "修改后的方案"},
+        application=draft,
+        user=officer,
+        changes={"plan": "修改后的方案"},
         expected_version=draft.version,
     )
     application_transition(application=draft, user=officer, action="submit")
@@ -117,7 +119,10 @@ def test_applicant_is_notified_by_mail_and_in_platform(
 def test_one_application_per_organisation(officer, draft):
     with pytest.raises(DomainError, match="最多申报1项"):
         application_create(
-            call=draft.call, user=officer, title="第二个", area="academic",
+            call=draft.call,
+            user=officer,
+            title="第二个",
+            area="academic",
             field=ExpertiseArea.objects.first(),
         )
 
@@ -125,7 +130,10 @@ def test_one_application_per_organisation(officer, draft):
 def test_withdrawn_application_frees_the_quota(officer, draft):
     application_transition(application=draft, user=officer, action="withdraw")
     second = application_create(
-        call=draft.call, user=officer, title="第二个", area="academic",
+        call=draft.call,
+        user=officer,
+        title="第二个",
+        area="academic",
         field=ExpertiseArea.objects.first(),
     )
     assert second.member_unit == officer.member_unit
@@ -134,8 +142,13 @@ def test_withdrawn_application_frees_the_quota(officer, draft):
 def test_branch_cannot_apply_when_call_excludes_branches(branch_officer):
     call = factories.CallFactory(branches_eligible=False)
     with pytest.raises(DomainError, match="不接受分支机构"):
-        application_create(call=call, user=branch_officer, title="x", area="academic",
-                           field=ExpertiseArea.objects.first())
+        application_create(
+            call=call,
+            user=branch_officer,
+            title="x",
+            area="academic",
+            field=ExpertiseArea.objects.first(),
+        )
 
 
 # --- concurrent edits ------------------------------------------------------
@@ -146,24 +159,36 @@ def test_stale_save_is_refused_and_first_text_kept(draft, officer):
     read_version = draft.version
     first = Application.objects.get(pk=draft.pk)
     second = Application.objects.get(pk=draft.pk)
-    application_update(application=first, user=officer, changes={"plan": "甲的方案"},
-                       expected_version=read_version)
+    application_update(
+        application=first, user=officer, changes={"plan": "甲的方案"}, expected_version=read_version
+    )
     with pytest.raises(StaleEditError):
-        application_update(application=second, user=colleague, changes={"plan": "乙的方案"},
-                           expected_version=read_version)
+        application_update(
+            application=second,
+            user=colleague,
+            changes={"plan": "乙的方案"},
+            expected_version=read_version,
+        )
     draft.refresh_from_db()
     assert draft.plan == "甲的方案"
 
 
 def test_officer_of_another_unit_cannot_edit(draft, other_unit_officer):
     with pytest.raises(DomainError):
-        application_update(application=draft, user=other_unit_officer, changes={"plan": "x"},
-                           expected_version=draft.version)
+        application_update(
+            application=draft,
+            user=other_unit_officer,
+            changes={"plan": "x"},
+            expected_version=draft.version,
+        )
 
 
 def test_children_are_replaced_and_audited(draft, officer):
     application_update(
-        application=draft, user=officer, changes={}, expected_version=draft.version,
+        application=draft,
+        user=officer,
+        changes={},
+        expected_version=draft.version,
         children={"budget": [{"item": "会议费", "amount": Decimal("3000"), "note": ""}]},
     )
     assert list(draft.budget.values_list("item", flat=True)) == ["会议费"]
@@ -209,8 +234,9 @@ def test_name_with_a_path_is_refused(draft, officer, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
     before = Attachment.objects.count()
     with pytest.raises(DomainError, match="不能包含路径"):
-        attachment_add(application=draft, user=officer,
-                       file=File(io.BytesIO(PDF), name="../../etc/passwd.pdf"))
+        attachment_add(
+            application=draft, user=officer, file=File(io.BytesIO(PDF), name="../../etc/passwd.pdf")
+        )
     assert Attachment.objects.count() == before
     assert not any(tmp_path.rglob("*.*"))
 
@@ -219,8 +245,9 @@ def test_oversized_upload_is_refused(draft, officer, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
     settings.UPLOAD_MAX_BYTES = 1024
     with pytest.raises(DomainError, match="文件过大"):
-        attachment_add(application=draft, user=officer,
-                       file=SimpleUploadedFile("big.pdf", PDF + b"0" * 2048))
+        attachment_add(
+            application=draft, user=officer, file=SimpleUploadedFile("big.pdf", PDF + b"0" * 2048)
+        )
 
 
 # --- experts ---------------------------------------------------------------
@@ -290,46 +317,77 @@ def assignment():
 
 
 def scores_for(assignment, points):
-    return {c.pk: Decimal(p) for c, p in zip(assignment.application.call.criteria.all(), points,
-                                                strict=True)}
+    return {
+        c.pk: Decimal(p)
+        for c, p in zip(assignment.application.call.criteria.all(), points, strict=True)
+    }
 
 
 def test_expert_scores_draft_then_submit(assignment):
     user = assignment.expert.user
-    review_save(assignment=assignment, user=user, scores=scores_for(assignment, [20, 20, 0, 0])
-                | {}, comment="", submit=False)
+    review_save(
+        assignment=assignment,
+        user=user,
+        scores=scores_for(assignment, [20, 20, 0, 0]) | {},
+        comment="",
+        submit=False,
+    )
     assignment.refresh_from_db()
     assert assignment.status == ReviewStatus.DRAFT
-    review_save(assignment=assignment, user=user, scores=scores_for(assignment, [20, 21, 22, 23]),
-                comment="方案扎实，措施可行，建议支持。", submit=True)
+    review_save(
+        assignment=assignment,
+        user=user,
+        scores=scores_for(assignment, [20, 21, 22, 23]),
+        comment="方案扎实，措施可行，建议支持。",
+        submit=True,
+    )
     assignment.refresh_from_db()
     assert assignment.status == ReviewStatus.SUBMITTED
     assert assignment.total == Decimal("86.00")
     with pytest.raises(DomainError, match="锁定"):
-        review_save(assignment=assignment, user=user, scores=scores_for(assignment, [1, 1, 1, 1]),
-                    comment="改分数改分数改分数", submit=True)
+        review_save(
+            assignment=assignment,
+            user=user,
+            scores=scores_for(assignment, [1, 1, 1, 1]),
+            comment="改分数改分数改分数",
+            submit=True,
+        )
 
 
 def test_score_above_maximum_is_refused(assignment):
     with pytest.raises(DomainError, match="0至25"):
-        review_save(assignment=assignment, user=assignment.expert.user,
-                    scores=scores_for(assignment, [26, 20, 20, 20]), comment="意见意见意见意见意见",
-                    submit=True)
+        review_save(
+            assignment=assignment,
+            user=assignment.expert.user,
+            scores=scores_for(assignment, [26, 20, 20, 20]),
+            comment="意见意见意见意见意见",
+            submit=True,
+        )
     assert not Score.objects.exists()
 
 
 def test_comment_is_required_on_submit(assignment):
     with pytest.raises(DomainError, match="评审意见"):
-        review_save(assignment=assignment, user=assignment.expert.user,
-                    scores=scores_for(assignment, [20, 20, 20, 20]), comment="", submit=True)
+        review_save(
+            assignment=assignment,
+            user=assignment.expert.user,
+            scores=scores_for(assignment, [20, 20, 20, 20]),
+            comment="",
+            submit=True,
+        )
 
 
 def test_review_after_deadline_is_refused(assignment):
     late = assignment.application.call.review_close_at + timedelta(seconds=1)
     with pytest.raises(DomainError, match="不在评审时间内"):
-        review_save(assignment=assignment, user=assignment.expert.user,
-                    scores=scores_for(assignment, [20, 20, 20, 20]), comment="意见意见意见意见意见",
-                    submit=True, now=late)
+        review_save(
+            assignment=assignment,
+            user=assignment.expert.user,
+            scores=scores_for(assignment, [20, 20, 20, 20]),
+            comment="意见意见意见意见意见",
+            submit=True,
+            now=late,
+        )
 
 
 def test_another_expert_cannot_score(assignment):
@@ -340,8 +398,9 @@ def test_another_expert_cannot_score(assignment):
 
 
 def test_conflict_releases_assignment_and_tells_staff(assignment, staff_user):
-    review_declare_conflict(assignment=assignment, user=assignment.expert.user,
-                            reason="曾参与该项目咨询")
+    review_declare_conflict(
+        assignment=assignment, user=assignment.expert.user, reason="曾参与该项目咨询"
+    )
     assignment.refresh_from_db()
     assert assignment.status == ReviewStatus.CONFLICT
     assert Notification.objects.filter(user=staff_user, title__contains="回避").exists()
@@ -349,9 +408,13 @@ def test_conflict_releases_assignment_and_tells_staff(assignment, staff_user):
 
 
 def test_staff_reopen_needs_reason_and_unlocks(assignment, staff_user):
-    review_save(assignment=assignment, user=assignment.expert.user,
-                scores=scores_for(assignment, [20, 20, 20, 20]), comment="意见意见意见意见意见",
-                submit=True)
+    review_save(
+        assignment=assignment,
+        user=assignment.expert.user,
+        scores=scores_for(assignment, [20, 20, 20, 20]),
+        comment="意见意见意见意见意见",
+        submit=True,
+    )
     assignment.refresh_from_db()
     with pytest.raises(DomainError):
         review_reopen(assignment=assignment, user=staff_user, reason="")

@@ -1,4 +1,5 @@
-"""Every transition, from every state, by every role: allowed ones happen, the rest change nothing."""
+"""Every transition, from every state, by every role: the allowed ones happen, the rest
+change nothing."""
 
 import pytest
 

@@ -44,7 +44,9 @@ def test_check_char_matches_worked_example():
     assert credit_code_check_char("91350100M000100Y4") == "3"
 
 
-@pytest.mark.parametrize("phone", ["13812345678", "028-86001234", "02886001234", "+86 138 1234 5678"])
+@pytest.mark.parametrize(
+    "phone", ["13812345678", "028-86001234", "02886001234", "+86 138 1234 5678"]
+)
 def test_valid_phones(phone):
     validate_phone(phone)
 
@@ -61,7 +63,9 @@ def test_valid_member_numbers(number):
     validate_member_number(number)
 
 
-@pytest.mark.parametrize("number", ["SCTJ-2023-0042", "sctj-2023-00042", "SCTJ202300042", "SCTJ-2123-00001"])
+@pytest.mark.parametrize(
+    "number", ["SCTJ-2023-0042", "sctj-2023-00042", "SCTJ202300042", "SCTJ-2123-00001"]
+)
 def test_invalid_member_numbers(number):
     with pytest.raises(ValidationError):
         validate_member_number(number)

@@ -202,8 +202,8 @@ def test_member_home_shows_own_record_with_masked_phone(client, member_user):
     "role, labels, absent",
     [
         ("staff_user", ["首页", "管理后台"], ["本机构"]),
-        ("unit_officer", ["本机构", "机构会员"], ["管理后台"]),
-        ("expert_user", ["首页"], ["管理后台", "本机构"]),
+        ("unit_officer", ["本机构", "机构会员", "申报项目", "申报通知"], ["管理后台"]),
+        ("expert_user", ["首页", "评审任务"], ["管理后台", "本机构"]),
         ("leader_user", ["首页"], ["管理后台", "本机构"]),
         ("member_user", ["我的会员信息"], ["管理后台", "本机构"]),
     ],

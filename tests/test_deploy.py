@@ -100,3 +100,39 @@ def test_no_missing_migrations(db):
         changes = True
     assert not changes, f"model changes without a migration:\n{out.getvalue()}"
     assert "No changes detected" in out.getvalue()
+
+
+def settings_env_vars() -> set[str]:
+    """Every variable name read with env(...), env.bool(...), env.db(...) ... in the settings."""
+    pattern = re.compile(r'\benv(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]*)"')
+    folder = Path(settings.BASE_DIR) / "config" / "settings"
+    return {name for path in folder.glob("*.py") for name in pattern.findall(path.read_text())}
+
+
+def test_env_example_lists_every_setting_read_from_the_environment():
+    example = (Path(settings.BASE_DIR) / ".env.example").read_text()
+    documented = set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]*)=", example, re.MULTILINE))
+    read = settings_env_vars()
+    assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL"} <= read
+    assert read - documented == set()
+
+
+def test_docker_compose_runs_web_worker_beat_db_and_redis():
+    compose = (Path(settings.BASE_DIR) / "docker-compose.yml").read_text()
+    services = compose.split("\nservices:\n", 1)[1].split("\nvolumes:\n", 1)[0]
+    assert re.findall(r"^  (\w+):$", services, re.MULTILINE) == [
+        "web",
+        "worker",
+        "beat",
+        "db",
+        "redis",
+    ]
+    assert "gunicorn config.wsgi:application" in services
+    assert "celery -A config worker" in services
+    assert "celery -A config beat" in services
+    assert "image: postgres:16" in services
+    assert "image: redis:7" in services
+    dockerfile = (Path(settings.BASE_DIR) / "Dockerfile").read_text()
+    assert dockerfile.startswith("# ") and "FROM python:3.11-slim-bookworm" in dockerfile
+    for package in ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-noto-cjk"]:
+        assert package in dockerfile

@@ -296,12 +296,7 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = [
     DemoAccount(
-        "admin",
-        "系统",
-        "管理员",
-        Role.STAFF,
-        _("超级管理员"),
-        _("管理后台的全部功能，包括用户和权限"),
+        "admin", "系统", "管理员", Role.STAFF, _("超级管理员"), _("管理后台全部功能，含用户与权限")
     ),
     DemoAccount(
         "mishuchu",
@@ -309,7 +304,7 @@ DEMO_ACCOUNTS = [
         "静",
         Role.STAFF,
         _("秘书处"),
-        _("管理后台：维护分支机构、会员单位、个人会员、专家，导入导出"),
+        _("管理后台：维护分支机构、会员单位、会员、专家，Excel 导入导出，操作日志"),
     ),
     DemoAccount(
         "fenhui",
@@ -317,7 +312,7 @@ DEMO_ACCOUNTS = [
         "建国",
         Role.OFFICER,
         _("分支机构联络员"),
-        _("门户：维护建筑结构专业委员会的资料，查看其会员"),
+        _("门户：维护建筑结构专业委员会资料，查看其会员，项目申报"),
     ),
     DemoAccount(
         "danwei",
@@ -325,18 +320,13 @@ DEMO_ACCOUNTS = [
         "磊",
         Role.OFFICER,
         _("会员单位联络员"),
-        _("门户：维护本单位资料，查看本单位会员"),
+        _("门户：维护本单位资料，查看本单位会员，项目申报"),
     ),
     DemoAccount(
-        "zhuanjia",
-        "张",
-        "志强",
-        Role.EXPERT,
-        _("评审专家"),
-        _("门户：专家身份（评审功能将在后续版本提供）"),
+        "zhuanjia", "张", "志强", Role.EXPERT, _("评审专家"), _("门户：分配给本人的评审任务")
     ),
-    DemoAccount("lingdao", "李", "明德", Role.LEADER, _("学会领导"), _("只读：查看学会概况")),
-    DemoAccount("huiyuan", "赵", "雪梅", Role.MEMBER, _("个人会员"), _("门户：查看本人会员资料")),
+    DemoAccount("lingdao", "李", "明德", Role.LEADER, _("学会领导"), _("门户：学会概况（只读）")),
+    DemoAccount("huiyuan", "赵", "雪梅", Role.MEMBER, _("个人会员"), _("门户：本人会员信息")),
 ]
 
 

@@ -189,3 +189,12 @@ def test_fresh_database_in_another_process_gets_the_same_data(demo_db, tmp_path)
             "SELECT member_number, name, phone FROM society_member"
         ).fetchall()
     assert fingerprint(units, members) == db_fingerprint()
+
+
+def test_readme_lists_the_demo_accounts():
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    assert demo.DEMO_PASSWORD in readme
+    for account in demo.DEMO_ACCOUNTS:
+        assert f"| `{account.username}` |" in readme
+    assert "bash scripts/dev.sh" in readme
+    assert "bash scripts/test.sh" in readme

@@ -1,0 +1,292 @@
+"""The secretariat's custom admin pages: ranking and its exports, copying a call,
+automatic assignment, state actions on an application and reopening reviews.
+
+Each view is registered by its ModelAdmin's get_urls inside admin_site.admin_view (so a
+visitor who is not signed in as staff is sent to the login page) and refuses everyone
+but the secretariat with 403. The views validate a form and call one service.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from society.errors import DomainError
+from society.models import Expert
+from society.rules import is_secretariat
+
+from .enums import ApplicationStatus, ReviewStatus
+from .exports import export_filename, ranking_pdf, ranking_table, ranking_xlsx
+from .models import ReviewAssignment
+from .services import (
+    TRANSITIONS,
+    application_transition,
+    assignments_auto,
+    call_copy,
+    review_reopen,
+)
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def require_secretariat(request) -> None:
+    if not is_secretariat(request.user):
+        raise PermissionDenied
+
+
+def get_object_or_404(model_admin, request, object_id):
+    obj = model_admin.get_object(request, unquote(object_id))
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def admin_context(model_admin, request, *, title: str, **extra) -> dict:
+    return {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": title,
+        **extra,
+    }
+
+
+def change_url(obj) -> str:
+    meta = obj._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+
+
+def download(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+# ---------------------------------------------------------------------------
+# Ranking
+
+
+def call_ranking_view(model_admin, request, object_id):
+    require_secretariat(request)
+    call = get_object_or_404(model_admin, request, object_id)
+    table = ranking_table(call)
+    context = admin_context(
+        model_admin,
+        request,
+        title=_("%(call)s 评审排名") % {"call": call.title},
+        call=call,
+        original=call,
+        table=table,
+        column_count=len(table.experts) + 10,
+    )
+    return TemplateResponse(request, "admin/projects/call/ranking.html", context)
+
+
+def call_ranking_xlsx_view(model_admin, request, object_id):
+    require_secretariat(request)
+    call = get_object_or_404(model_admin, request, object_id)
+    return download(
+        ranking_xlsx(ranking_table(call)),
+        filename=export_filename(call, "xlsx"),
+        content_type=XLSX_TYPE,
+    )
+
+
+def call_ranking_pdf_view(model_admin, request, object_id):
+    require_secretariat(request)
+    call = get_object_or_404(model_admin, request, object_id)
+    return download(
+        ranking_pdf(ranking_table(call)),
+        filename=export_filename(call, "pdf"),
+        content_type="application/pdf",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Copying a call
+
+
+class CallCopyForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("新年度"), min_value=2000, max_value=2100)
+
+
+def call_copy_view(model_admin, request, object_id):
+    require_secretariat(request)
+    call = get_object_or_404(model_admin, request, object_id)
+    form = CallCopyForm(request.POST or None, initial={"year": call.year + 1})
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = call_copy(call=call, user=request.user, year=form.cleaned_data["year"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        except ValidationError as error:
+            form.add_error(None, "；".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("已复制为“%(title)s”，请核对各阶段时间和评分标准。") % {"title": copy.title},
+            )
+            return HttpResponseRedirect(change_url(copy))
+    context = admin_context(
+        model_admin,
+        request,
+        title=_("复制申报批次到新年度"),
+        call=call,
+        original=call,
+        form=form,
+        criteria=list(call.criteria.all()),
+    )
+    return TemplateResponse(request, "admin/projects/call/copy.html", context)
+
+
+# ---------------------------------------------------------------------------
+# Automatic assignment
+
+
+class AutoAssignForm(forms.Form):
+    per_application = forms.IntegerField(
+        label=gettext_lazy("每项申报评审专家数"), min_value=1, max_value=15
+    )
+
+
+def call_auto_assign_view(model_admin, request, object_id):
+    require_secretariat(request)
+    call = get_object_or_404(model_admin, request, object_id)
+    form = AutoAssignForm(
+        request.POST or None, initial={"per_application": call.experts_per_application}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = assignments_auto(
+                call=call, user=request.user, per_application=form.cleaned_data["per_application"]
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("已自动分配%(n)d项评审任务，并已通知专家。") % {"n": result["created"]}
+            )
+            if result["short"]:
+                messages.warning(
+                    request,
+                    _("以下%(n)d项申报没有足够的可分配专家（已排除回避情形），请手工补充：")
+                    % {"n": len(result["short"])}
+                    + "、".join(f"{a.reference}《{a.title}》" for a in result["short"]),
+                )
+            changelist = reverse("admin:projects_reviewassignment_changelist")
+            return HttpResponseRedirect(f"{changelist}?application__call__id__exact={call.pk}")
+    applications = call.applications.filter(status=ApplicationStatus.UNDER_REVIEW).annotate(
+        active=Count("assignments", filter=~Q(assignments__status=ReviewStatus.CONFLICT))
+    )
+    wanted = call.experts_per_application
+    context = admin_context(
+        model_admin,
+        request,
+        title=_("自动分配评审专家"),
+        call=call,
+        original=call,
+        form=form,
+        under_review=applications.count(),
+        short_now=applications.filter(active__lt=wanted).count(),
+        expert_count=Expert.objects.filter(active=True).count(),
+    )
+    return TemplateResponse(request, "admin/projects/call/auto_assign.html", context)
+
+
+# ---------------------------------------------------------------------------
+# State actions on one application
+
+
+def staff_transitions(user, application) -> list:
+    """The life-cycle actions this user may take on the application in its current state."""
+    return [
+        transition
+        for transition in TRANSITIONS.values()
+        if application.status in transition.sources and transition.actor.test(user, application)
+    ]
+
+
+def application_transition_view(model_admin, request, object_id, action):
+    require_secretariat(request)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    application = get_object_or_404(model_admin, request, object_id)
+    if action not in TRANSITIONS:
+        raise Http404
+    try:
+        application_transition(
+            application=application,
+            user=request.user,
+            action=action,
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("已执行“%(action)s”，申报当前状态：%(status)s。")
+            % {"action": TRANSITIONS[action].label, "status": application.get_status_display()},
+        )
+    return HttpResponseRedirect(change_url(application))
+
+
+# ---------------------------------------------------------------------------
+# Reopening submitted reviews
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("重新开放的理由"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
+        error_messages={"required": gettext_lazy("请填写重新开放的理由。")},
+        help_text=gettext_lazy("理由会通知专家本人，并记入操作日志。"),
+    )
+
+
+def _selected_ids(raw: str) -> list[int]:
+    return [int(part) for part in raw.split(",") if part.strip().isdigit()]
+
+
+def assignment_reopen_view(model_admin, request):
+    require_secretariat(request)
+    ids = _selected_ids(request.POST.get("ids") or request.GET.get("ids", ""))
+    assignments = list(
+        ReviewAssignment.objects.filter(pk__in=ids)
+        .select_related("expert", "application__call", "application__branch")
+        .select_related("application__member_unit")
+        .order_by("application_id", "pk")
+    )
+    if not assignments:
+        raise Http404
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reopened = 0
+        for assignment in assignments:
+            try:
+                review_reopen(
+                    assignment=assignment, user=request.user, reason=form.cleaned_data["reason"]
+                )
+            except DomainError as error:
+                messages.error(request, f"{assignment}：{error.message}")
+            else:
+                reopened += 1
+        if reopened:
+            messages.success(request, _("已重新开放%(n)d份评审，并已通知专家。") % {"n": reopened})
+        return HttpResponseRedirect(reverse("admin:projects_reviewassignment_changelist"))
+    context = admin_context(
+        model_admin,
+        request,
+        title=_("重新开放评审"),
+        form=form,
+        assignments=assignments,
+        ids=",".join(str(a.pk) for a in assignments),
+    )
+    return TemplateResponse(request, "admin/projects/reviewassignment/reopen.html", context)

@@ -123,7 +123,7 @@ def application_transition(
     reason = (reason or "").strip()
     with transaction.atomic():
         current = (
-            Application.objects.select_for_update()
+            Application.objects.select_for_update(of=("self",))
             .select_related("call", "branch", "member_unit")
             .get(pk=application.pk)
         )

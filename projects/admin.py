@@ -40,7 +40,12 @@ from .models import (
     Score,
     TeamMember,
 )
-from .services import TRANSITIONS, application_transition, assignment_create, conflict_reason
+from .services import (
+    TRANSITIONS,
+    application_transition,
+    assignment_create,
+    assignment_refusal,
+)
 
 # ---------------------------------------------------------------------------
 # Permissions: the back office is the secretariat's alone (officers and experts use the
@@ -356,23 +361,6 @@ class ApplicationVersionInline(ApplicationChildInline):
     def compare_link(self, obj):
         url = reverse("projects:application-versions", args=[obj.application_id])
         return format_html('<a href="{}">{}</a>', url, _("查看并对比各版本"))
-
-
-def assignment_refusal(application: Application, expert) -> str | None:
-    """Why assignment_create would refuse this expert, in the words it would use."""
-    if application.status != ApplicationStatus.UNDER_REVIEW:
-        return _("只有“专家评审中”的申报可以分配专家。")
-    if not expert.active:
-        return _("专家“%(name)s”已不在库，不能分配。") % {"name": expert.name}
-    reason = conflict_reason(expert, application)
-    if reason:
-        return _("不能将“%(name)s”分配给此申报：%(reason)s。") % {
-            "name": expert.name,
-            "reason": reason,
-        }
-    if application.assignments.filter(expert=expert).exists():
-        return _("“%(name)s”已分配给此申报。") % {"name": expert.name}
-    return None
 
 
 class AssignmentFormSet(BaseInlineFormSet):

@@ -493,24 +493,29 @@ def conflict_reason(expert: Expert, application: Application) -> str | None:
     return None
 
 
+def assignment_refusal(application: Application, expert: Expert) -> str | None:
+    """Why this expert may not be assigned to this application now, or None."""
+    if application.status != S.UNDER_REVIEW:
+        return _("只有“专家评审中”的申报可以分配专家。")
+    if not expert.active:
+        return _("专家“%(name)s”已不在库，不能分配。") % {"name": expert.name}
+    reason = conflict_reason(expert, application)
+    if reason:
+        return _("不能将“%(name)s”分配给此申报：%(reason)s。") % {
+            "name": expert.name,
+            "reason": reason,
+        }
+    if application.assignments.filter(expert=expert).exists():
+        return _("“%(name)s”已分配给此申报。") % {"name": expert.name}
+    return None
+
+
 def assignment_create(*, application: Application, expert: Expert, user: User) -> ReviewAssignment:
     if not is_secretariat(user):
         raise DomainError(_("只有秘书处可以分配评审专家。"), code="forbidden")
-    if application.status != S.UNDER_REVIEW:
-        raise DomainError(_("只有“专家评审中”的申报可以分配专家。"), code="state")
-    if not expert.active:
-        raise DomainError(
-            _("专家“%(name)s”已不在库，不能分配。") % {"name": expert.name}, code="inactive"
-        )
-    reason = conflict_reason(expert, application)
-    if reason:
-        raise DomainError(
-            _("不能将“%(name)s”分配给此申报：%(reason)s。")
-            % {"name": expert.name, "reason": reason},
-            code="conflict",
-        )
-    if application.assignments.filter(expert=expert).exists():
-        raise DomainError(_("“%(name)s”已分配给此申报。") % {"name": expert.name}, code="duplicate")
+    refusal = assignment_refusal(application, expert)
+    if refusal:
+        raise DomainError(refusal, code="refused")
     with transaction.atomic():
         assignment = ReviewAssignment.objects.create(
             application=application, expert=expert, assigned_by=user

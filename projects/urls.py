@@ -24,11 +24,6 @@ urlpatterns = [
         name="application-edit",
     ),
     path(
-        "applications/<int:pk>/<str:action>/",
-        applicant.ApplicationTransitionView.as_view(),
-        name="application-transition",
-    ),
-    path(
         "applications/<int:pk>/attachments/",
         applicant.AttachmentUploadView.as_view(),
         name="attachment-upload",
@@ -37,6 +32,12 @@ urlpatterns = [
         "applications/<int:pk>/versions/",
         applicant.ApplicationVersionsView.as_view(),
         name="application-versions",
+    ),
+    # After the fixed sub-paths above, or "attachments/" and "versions/" would be actions.
+    path(
+        "applications/<int:pk>/<str:action>/",
+        applicant.ApplicationTransitionView.as_view(),
+        name="application-transition",
     ),
     path(
         "attachments/<int:pk>/",

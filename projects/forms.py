@@ -1,0 +1,160 @@
+"""Applicant portal forms. A form only validates; the view hands cleaned data to a service."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kpis.models import Indicator
+from society.forms import DateInput
+from society.models import ExpertiseArea
+
+from .models import Application, BudgetLine, Milestone, PlannedOutput, TeamMember
+from .services import APPLICATION_FIELDS, CHILD_MODELS
+
+TEXTAREA = {
+    "summary": forms.Textarea(attrs={"rows": 4}),
+    "plan": forms.Textarea(attrs={"rows": 10}),
+}
+
+
+class ApplicationForm(forms.ModelForm):
+    """Title, capability area, field, summary and plan: what application_create takes."""
+
+    class Meta:
+        model = Application
+        fields = APPLICATION_FIELDS
+        widgets = TEXTAREA
+        help_texts = {
+            "summary": _("简要说明项目目标、服务对象和预期效果。"),
+            "plan": _("具体方案：实施步骤、措施、分工和保障。"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field"].queryset = ExpertiseArea.objects.order_by("order", "id")
+        self.fields["field"].empty_label = _("请选择专业领域")
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in APPLICATION_FIELDS}
+
+
+class ApplicationEditForm(ApplicationForm):
+    """The main form of the edit page, plus the version the officer read."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+
+class ChildForm(forms.ModelForm):
+    """One row of a child table (formsets leave empty extra rows out and skip their checks)."""
+
+    child = ""
+
+    def row(self) -> dict:
+        _model, fields = CHILD_MODELS[self.child]
+        return {name: self.cleaned_data[name] for name in fields if name in self.cleaned_data}
+
+
+class OutputForm(ChildForm):
+    child = "outputs"
+
+    class Meta:
+        model = PlannedOutput
+        fields = ("indicator", "quantity", "description")
+
+    def __init__(self, *args, indicators: list[Indicator], **kwargs):
+        """`indicators`: the call's year catalogue, read once for every row of the formset."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["indicator"]
+        field.queryset = Indicator.objects.filter(pk__in=[i.pk for i in indicators])
+        field.choices = [("", _("请选择考核指标")), *((i.pk, str(i)) for i in indicators)]
+
+
+class BudgetForm(ChildForm):
+    child = "budget"
+
+    class Meta:
+        model = BudgetLine
+        fields = ("item", "amount", "note")
+        widgets = {"amount": forms.NumberInput(attrs={"step": "0.01", "min": "0.01"})}
+
+
+class TeamForm(ChildForm):
+    child = "team"
+
+    class Meta:
+        model = TeamMember
+        fields = ("name", "title", "unit", "role")
+
+
+class MilestoneForm(ChildForm):
+    child = "milestones"
+
+    class Meta:
+        model = Milestone
+        fields = ("title", "due_on", "description")
+        widgets = {"due_on": DateInput}
+
+
+class ChildFormSet(forms.BaseFormSet):
+    """The rows of one child table; deleted and empty extra rows are left out of rows()."""
+
+    def rows(self) -> list[dict]:
+        return [
+            form.row()
+            for form in self.forms
+            if form.cleaned_data and not self._should_delete_form(form)
+        ]
+
+
+def child_formset(form_class, *, extra: int = 2):
+    return forms.formset_factory(form_class, formset=ChildFormSet, extra=extra, can_delete=True)
+
+
+CHILD_FORMS = {
+    "outputs": child_formset(OutputForm),
+    "budget": child_formset(BudgetForm),
+    "team": child_formset(TeamForm),
+    "milestones": child_formset(MilestoneForm),
+}
+
+
+def child_initial(application: Application) -> dict[str, list[dict]]:
+    """The stored rows of each child table as formset initial data (one query per table)."""
+    initial = {}
+    for name, (model, fields) in CHILD_MODELS.items():
+        fields = [f for f in fields if f in CHILD_FORMS[name].form._meta.fields]
+        values = [f"{f}_id" if f == "indicator" else f for f in fields]
+        rows = model.objects.filter(application=application).order_by(*model._meta.ordering)
+        initial[name] = [
+            {field: row[value] for field, value in zip(fields, values, strict=True)}
+            for row in rows.values(*values)
+        ]
+    return initial
+
+
+def budget_total(rows) -> Decimal:
+    return sum((row["amount"] for row in rows if row.get("amount") is not None), Decimal("0"))
+
+
+class AttachmentForm(forms.Form):
+    # Empty files reach check_upload, whose message says what is wrong in the same words
+    # as every other refusal.
+    file = forms.FileField(
+        label=_("文件"),
+        allow_empty_file=True,
+        help_text=_("PDF、Word（.docx）、Excel（.xlsx）、JPG 或 PNG，单个文件不超过 20 MB。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.xlsx,.jpg,.jpeg,.png"}),
+    )
+    description = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class TransitionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("理由"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    confirm = forms.BooleanField(label=_("我确认撤回此申报（撤回后不能恢复）"), required=False)

@@ -54,6 +54,17 @@ def assignments_for(user: User) -> QuerySet[ReviewAssignment]:
     )
 
 
+def open_review_count(user: User) -> int:
+    """How many of the expert's assignments still wait for scores (one query)."""
+    return (
+        ReviewAssignment.objects.filter(
+            expert__user=user, status__in=[ReviewStatus.ASSIGNED, ReviewStatus.DRAFT]
+        ).count()
+        if user.is_authenticated
+        else 0
+    )
+
+
 def _q(value: float | Decimal) -> Decimal:
     return Decimal(str(value)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 

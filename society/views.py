@@ -15,6 +15,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, RedirectView, TemplateView, UpdateView
 
+from projects.selectors import open_review_count
+
 from . import selectors
 from .errors import StaleEditError
 from .forms import PROFILE_FORMS, LoginForm, MemberSearchForm
@@ -55,7 +57,11 @@ class HomeView(LoginRequiredMixin, TemplateView):
                 member_count=selectors.organisation_member_count(organisation),
             )
         elif is_expert(user):
-            context.update(home="expert", expert=selectors.expert_profile_for(user))
+            context.update(
+                home="expert",
+                expert=selectors.expert_profile_for(user),
+                open_reviews=open_review_count(user),
+            )
         elif is_leader(user):
             context.update(home="leader", summary=selectors.registry_summary())
         elif is_member(user):

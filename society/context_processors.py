@@ -2,8 +2,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
+from .models import Notification
 from .rules import is_expert, is_leader, is_member, is_officer, is_secretariat
 from .templatetags.portal import own_organisation_url
 
@@ -47,5 +49,23 @@ def navigation(request) -> list[NavItem]:
     return [NavItem(label=label, url=url, active=url == active) for label, url in items]
 
 
+def unread_notifications(request) -> SimpleLazyObject | int:
+    """How many unread notifications the signed-in user has, for the navbar badge.
+
+    Lazy: the one COUNT query runs only when a template shows the badge (not for htmx
+    partials), and once per response.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    return SimpleLazyObject(
+        lambda: Notification.objects.filter(user=user, read_at__isnull=True).count()
+    )
+
+
 def portal(request):
-    return {"SOCIETY_NAME": settings.SOCIETY_NAME, "nav_items": navigation(request)}
+    return {
+        "SOCIETY_NAME": settings.SOCIETY_NAME,
+        "nav_items": navigation(request),
+        "unread_notifications": unread_notifications(request),
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import notification_views, views
 from .models import Branch, MemberUnit
 
 
@@ -31,4 +31,19 @@ urlpatterns = [
     path("org/", views.OwnOrganisationView.as_view(), name="own_organisation"),
     *organisation_paths(Branch, "org/branches/"),
     *organisation_paths(MemberUnit, "org/units/"),
+    path(
+        "notifications/",
+        notification_views.NotificationListView.as_view(),
+        name="notification_list",
+    ),
+    path(
+        "notifications/<int:pk>/",
+        notification_views.NotificationOpenView.as_view(),
+        name="notification_open",
+    ),
+    path(
+        "notifications/read-all/",
+        notification_views.NotificationReadAllView.as_view(),
+        name="notification_read_all",
+    ),
 ]

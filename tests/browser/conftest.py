@@ -33,7 +33,16 @@ def chromium_path() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
+    # Once Playwright runs, the tests get a new connection wrapper (asgiref's Local sees
+    # another context) without the copy of the migrated data that serialized_rollback
+    # restores. Keep that copy on the wrapper class, so every wrapper finds it.
+    from django.db import connections
+
+    wrapper = connections["default"]
+    contents = getattr(wrapper, "_test_serialized_contents", None)
+    if contents is not None:
+        type(wrapper)._test_serialized_contents = contents
     executable = chromium_path()
     if executable is None:
         message = "Debian's chromium is not installed (apt-get install chromium)"
@@ -55,3 +64,11 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _keep_migration_data(django_db_serialized_rollback):
+    """Every browser test runs on live_server's transactional database. Keep the rows the
+    data migrations made (indicators, expertise areas) for all of them: a single test
+    without serialized rollback would flush them and let post_migrate recreate the content
+    types under new ids, which the next serialized test could then no longer load."""

@@ -3,21 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, View
 
 from .models import Notification
-
-
-def notifications_mark_read(*, user, pk: int | None = None) -> int:
-    """Mark one of the user's notifications (or, without pk, all of them) read; returns
-    how many changed. Already-read ones keep their first read time."""
-    unread = Notification.objects.filter(user=user, read_at__isnull=True)
-    if pk is not None:
-        unread = unread.filter(pk=pk)
-    return unread.update(read_at=timezone.now())
+from .notifications import notifications_mark_read
 
 
 def local_path(url: str) -> str | None:

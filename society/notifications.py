@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from .models import Notification, SentReminder
 
@@ -34,3 +35,12 @@ def remind_once(key: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def notifications_mark_read(*, user, pk: int | None = None) -> int:
+    """Mark one of the user's notifications (or, without pk, all of them) read; returns
+    how many changed. Already-read ones keep their first read time."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if pk is not None:
+        unread = unread.filter(pk=pk)
+    return unread.update(read_at=timezone.now())

@@ -4,7 +4,8 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.conf import settings as django_settings
+from django.db import connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase

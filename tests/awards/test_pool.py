@@ -133,13 +133,13 @@ class PoolInvariants(HypothesisTestCase):
         assert len(numbers) == len(set(numbers))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="row locks need PostgreSQL: SQLite serialises whole-database writes, so this race "
+    "cannot happen there; CI runs it with DATABASE_URL set",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_fifty_concurrent_confirmations_fill_the_pool_exactly():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "row locks need PostgreSQL: SQLite serialises whole-database writes, so "
-            "this race cannot happen there; CI runs it with DATABASE_URL set"
-        )
     staff = factories.StaffUserFactory()
     call = factories.CallFactory()
     applications = reviewed_applications(call, 50)

@@ -12,7 +12,7 @@ from society.notifications import notify, remind_once
 
 from .enums import EDITABLE_STATES, ReviewStatus
 from .models import Call, ReviewAssignment
-from .services import _local, applicant_officers
+from .services import applicant_officers, beijing_time
 
 # How long before a deadline each reminder goes out.
 APPLICATION_LEADS = (timedelta(days=3), timedelta(days=1))
@@ -47,7 +47,7 @@ def remind_applicants(now=None) -> int:
                     users=applicant_officers(application),
                     title=_("申报即将截止：%(title)s") % {"title": application.title},
                     body=_("《%(call)s》将于 %(end)s（北京时间）截止申报，您的申报尚未提交。")
-                    % {"call": call.title, "end": _local(call.applications_close_at)},
+                    % {"call": call.title, "end": beijing_time(call.applications_close_at)},
                     url=reverse("projects:application-detail", args=[application.pk]),
                 )
             sent += 1
@@ -85,7 +85,7 @@ def remind_experts(now=None) -> int:
                     users=[expert.user],
                     title=_("评审即将截止：您还有%(n)d项未提交") % {"n": count},
                     body=_("《%(call)s》专家评审将于 %(end)s（北京时间）截止。")
-                    % {"call": call.title, "end": _local(call.review_close_at)},
+                    % {"call": call.title, "end": beijing_time(call.review_close_at)},
                     url=reverse("projects:review-list"),
                 )
             sent += 1

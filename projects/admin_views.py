@@ -208,7 +208,9 @@ def staff_transitions(user, application) -> list:
     return [
         transition
         for transition in TRANSITIONS.values()
-        if application.status in transition.sources and transition.actor.test(user, application)
+        if transition.manual
+        and application.status in transition.sources
+        and transition.actor.test(user, application)
     ]
 
 
@@ -217,7 +219,7 @@ def application_transition_view(model_admin, request, object_id, action):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     application = get_object_or_404(model_admin, request, object_id)
-    if action not in TRANSITIONS:
+    if action not in TRANSITIONS or not TRANSITIONS[action].manual:
         raise Http404
     try:
         application_transition(

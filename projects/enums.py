@@ -36,3 +36,14 @@ class ReviewStatus(models.TextChoices):
 class AttachmentKind(models.TextChoices):
     APPLICATION = "application", pgettext_lazy("attachment kind", "申报材料")
     EVIDENCE = "evidence", pgettext_lazy("attachment kind", "佐证材料")
+    PROGRESS = "progress", pgettext_lazy("attachment kind", "进展材料")
+
+
+class InspectionResult(models.TextChoices):
+    PASSED = "passed", pgettext_lazy("inspection result", "通过")
+    RECTIFY = "rectify", pgettext_lazy("inspection result", "整改")
+
+
+class AcceptanceResult(models.TextChoices):
+    PASSED = "passed", pgettext_lazy("acceptance result", "验收通过")
+    FAILED = "failed", pgettext_lazy("acceptance result", "验收不通过")

@@ -16,7 +16,13 @@ from society.models import Branch, Expert, Member, MemberUnit, Timestamped, Vers
 from society.rules import SECRETARIAT_ONLY, is_secretariat
 from society.storage import get_private_storage
 
-from .enums import ApplicationStatus, AttachmentKind, ReviewStatus
+from .enums import (
+    AcceptanceResult,
+    ApplicationStatus,
+    AttachmentKind,
+    InspectionResult,
+    ReviewStatus,
+)
 from .rules import can_view_application
 
 
@@ -309,6 +315,15 @@ class Attachment(models.Model):
         choices=AttachmentKind.choices,
         default=AttachmentKind.APPLICATION,
     )
+    output = models.ForeignKey(
+        "PlannedOutput",
+        verbose_name=_("对应预期成果"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence",
+        help_text=_("佐证材料须对应申报书中的一项预期成果"),
+    )
     file = models.FileField(_("文件"), upload_to=attachment_path, storage=get_private_storage)
     original_name = models.CharField(_("文件名"), max_length=150)
     extension = models.CharField(_("类型"), max_length=10)
@@ -415,3 +430,132 @@ class Score(models.Model):
 
     def __str__(self):
         return f"{self.criterion}: {self.points}"
+
+
+# ---------------------------------------------------------------------------
+# Implementation of an awarded project: progress, inspection, final report, acceptance.
+
+
+class ProgressUpdate(Timestamped):
+    """进展报告 posted by the awardee, optionally against one of its milestones."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="progress_updates"
+    )
+    milestone = models.ForeignKey(
+        Milestone,
+        verbose_name=_("对应进度节点"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="progress_updates",
+    )
+    reported_on = models.DateField(_("报告日期"))
+    text = models.TextField(_("进展情况"))
+    milestone_done = models.BooleanField(_("该节点已完成"), default=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("进展报告")
+        verbose_name_plural = _("进展报告")
+        ordering = ["-reported_on", "-id"]
+
+    def __str__(self):
+        return f"{self.reported_on} {self.application}"
+
+
+class Inspection(Timestamped):
+    """中期检查 recorded by staff."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="inspections"
+    )
+    inspected_on = models.DateField(_("检查日期"))
+    inspectors = models.CharField(_("检查人员"), max_length=200)
+    findings = models.TextField(_("检查意见"))
+    result = models.CharField(_("检查结论"), max_length=20, choices=InspectionResult.choices)
+    fix_deadline = models.DateField(_("整改期限"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("中期检查")
+        verbose_name_plural = _("中期检查")
+        ordering = ["-inspected_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(result="passed") | Q(fix_deadline__isnull=False),
+                name="inspection_rectify_needs_deadline",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.inspected_on} {self.get_result_display()}"
+
+    def clean(self):
+        if self.result == InspectionResult.RECTIFY and not self.fix_deadline:
+            raise ValidationError({"fix_deadline": _("结论为整改时须填写整改期限。")})
+
+
+class FinalReport(Timestamped):
+    """工作总结 submitted by the awardee; evidence files are Attachments of kind EVIDENCE."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="final_report"
+    )
+    summary = models.TextField(_("工作总结"))
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("结题报告")
+        verbose_name_plural = _("结题报告")
+
+    def __str__(self):
+        return f"{self.application} 工作总结"
+
+
+class Acceptance(Timestamped):
+    """验收 by staff or experts: a score against the call's pass mark and a result."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="acceptance"
+    )
+    score = models.DecimalField(
+        _("验收得分"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    result = models.CharField(_("验收结论"), max_length=20, choices=AcceptanceResult.choices)
+    opinion = models.TextField(_("验收意见"))
+    reviewers = models.CharField(_("验收人员"), max_length=200)
+    accepted_on = models.DateField(_("验收日期"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("验收")
+        verbose_name_plural = _("验收")
+
+    def __str__(self):
+        return f"{self.application} {self.get_result_display()}"

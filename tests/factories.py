@@ -236,3 +236,66 @@ class ReviewAssignmentFactory(DjangoModelFactory):
     )
     expert = factory.SubFactory(ExpertFactory)
     status = ReviewStatus.ASSIGNED
+
+
+# --- awards and implementation -------------------------------------------
+
+from awards.models import Award  # noqa: E402
+from awards.services import pool_for_call  # noqa: E402
+from projects.models import Acceptance, Attachment, FinalReport, Inspection  # noqa: E402
+
+
+class AwardFactory(DjangoModelFactory):
+    """An award written directly (tests of the pool itself go through awards.services)."""
+
+    class Meta:
+        model = Award
+
+    application = factory.SubFactory(ApplicationFactory, status=ApplicationStatus.REVIEWED)
+    pool = factory.LazyAttribute(lambda o: pool_for_call(o.application.call))
+    amount = Decimal("3000.00")
+    status = "proposed"
+
+
+class InspectionFactory(DjangoModelFactory):
+    class Meta:
+        model = Inspection
+
+    inspected_on = datetime.date(2023, 10, 15)
+    inspectors = "王秘书、李专家"
+    findings = "按计划推进。"
+    result = "passed"
+    fix_deadline = factory.LazyAttribute(
+        lambda o: datetime.date(2023, 11, 15) if o.result == "rectify" else None
+    )
+
+
+class AcceptanceFactory(DjangoModelFactory):
+    class Meta:
+        model = Acceptance
+
+    score = factory.LazyAttribute(
+        lambda o: Decimal("88") if o.result == "passed" else Decimal("60")
+    )
+    result = "passed"
+    opinion = "完成了预期成果。"
+    reviewers = "验收专家组"
+    accepted_on = datetime.date(2024, 1, 10)
+
+
+def complete_final_report(application, *, with_evidence=True):
+    FinalReport.objects.create(application=application, summary="全面完成了项目任务。")
+    if with_evidence:
+        for output in application.outputs.all():
+            Attachment.objects.create(
+                application=application,
+                kind="evidence",
+                output=output,
+                file="applications/evidence.pdf",
+                original_name="佐证.pdf",
+                extension="pdf",
+                content_type="application/pdf",
+                size=10,
+                sha256="1" * 64,
+            )
+    return application

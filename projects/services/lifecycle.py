@@ -17,8 +17,8 @@ from society.models import User
 from society.notifications import notify
 from society.rules import is_secretariat
 
+from ..enums import AcceptanceResult, AttachmentKind, InspectionResult, ReviewStatus
 from ..enums import ApplicationStatus as S
-from ..enums import ReviewStatus
 from ..models import (
     Application,
 )
@@ -38,6 +38,9 @@ class Transition:
     target: str
     actor: rules.Predicate
     needs_reason: bool = False
+    # False for steps that only another service takes, together with its own records
+    # (a confirmed award, an inspection, an acceptance): no bare button offers them.
+    manual: bool = True
 
 
 ACTIVE_STATES = tuple(
@@ -87,6 +90,93 @@ TRANSITIONS = {
             gettext_lazy("完成评审"),
             (S.UNDER_REVIEW,),
             S.REVIEWED,
+            is_secretariat,
+        ),
+        Transition(
+            "publicize",
+            gettext_lazy("公示"),
+            (S.REVIEWED,),
+            S.PUBLICIZED,
+            is_secretariat,
+            manual=False,
+        ),
+        Transition(
+            "award",
+            gettext_lazy("确认获奖"),
+            (S.PUBLICIZED,),
+            S.AWARDED,
+            is_secretariat,
+            manual=False,
+        ),
+        Transition(
+            "not_award",
+            gettext_lazy("确认未获奖"),
+            (S.REVIEWED, S.PUBLICIZED),
+            S.NOT_AWARDED,
+            is_secretariat,
+            manual=False,
+        ),
+        Transition(
+            "start",
+            gettext_lazy("开始实施"),
+            (S.AWARDED,),
+            S.IN_PROGRESS,
+            is_applicant_officer | is_secretariat,
+        ),
+        Transition(
+            "rectify",
+            gettext_lazy("中期检查：整改"),
+            (S.IN_PROGRESS,),
+            S.INSPECTION,
+            is_secretariat,
+            needs_reason=True,
+            manual=False,
+        ),
+        Transition(
+            "rectified",
+            gettext_lazy("中期检查：通过"),
+            (S.INSPECTION,),
+            S.IN_PROGRESS,
+            is_secretariat,
+            manual=False,
+        ),
+        Transition(
+            "submit_final",
+            gettext_lazy("提交结题报告"),
+            (S.IN_PROGRESS,),
+            S.FINAL_SUBMITTED,
+            is_applicant_officer,
+        ),
+        Transition(
+            "return_final",
+            gettext_lazy("退回结题报告"),
+            (S.FINAL_SUBMITTED,),
+            S.IN_PROGRESS,
+            is_secretariat,
+            needs_reason=True,
+        ),
+        Transition(
+            "accept",
+            gettext_lazy("验收通过"),
+            (S.FINAL_SUBMITTED,),
+            S.ACCEPTED,
+            is_secretariat,
+            manual=False,
+        ),
+        Transition(
+            "fail",
+            gettext_lazy("验收不通过"),
+            (S.FINAL_SUBMITTED,),
+            S.FAILED,
+            is_secretariat,
+            needs_reason=True,
+            manual=False,
+        ),
+        Transition(
+            "archive",
+            gettext_lazy("归档"),
+            (S.ACCEPTED, S.FAILED),
+            S.ARCHIVED,
             is_secretariat,
         ),
         Transition(
@@ -197,4 +287,64 @@ def _guard_complete_review(*, application: Application, now) -> None:
         raise DomainError(_("尚无专家提交评分，不能完成评审。"), code="no_reviews")
 
 
-GUARDS = {"submit": _guard_submit, "complete_review": _guard_complete_review}
+def _holds_award(application: Application) -> bool:
+    from awards.enums import HOLDING_STATES
+
+    return application.awards.filter(status__in=HOLDING_STATES).exists()
+
+
+def _guard_award(*, application: Application, now) -> None:
+    from awards.enums import AwardStatus
+
+    if not application.awards.filter(status=AwardStatus.CONFIRMED).exists():
+        raise DomainError(_("该申报没有已确认的奖励。"), code="no_award")
+
+
+def _guard_not_award(*, application: Application, now) -> None:
+    if _holds_award(application):
+        raise DomainError(_("该申报已列入奖励，请先撤回奖励。"), code="has_award")
+
+
+def _guard_submit_final(*, application: Application, now) -> None:
+    report = getattr(application, "final_report", None)
+    if report is None or not report.summary.strip():
+        raise DomainError(_("请先填写工作总结。"), code="no_report")
+    missing = application.outputs.exclude(evidence__kind=AttachmentKind.EVIDENCE).select_related(
+        "indicator"
+    )
+    if missing:
+        names = "、".join(f"{output.indicator.name}（{output.description}）" for output in missing)
+        raise DomainError(
+            _("以下预期成果尚无佐证材料：%(names)s。") % {"names": names}, code="no_evidence"
+        )
+
+
+def _guard_acceptance(result: str):
+    def guard(*, application: Application, now) -> None:
+        acceptance = getattr(application, "acceptance", None)
+        if acceptance is None or acceptance.result != result:
+            raise DomainError(_("请先录入验收得分与结论。"), code="no_acceptance")
+
+    return guard
+
+
+def _guard_inspection(result: str):
+    def guard(*, application: Application, now) -> None:
+        latest = application.inspections.order_by("-inspected_on", "-id").first()
+        if latest is None or latest.result != result:
+            raise DomainError(_("请先录入中期检查结论。"), code="no_inspection")
+
+    return guard
+
+
+GUARDS = {
+    "submit": _guard_submit,
+    "complete_review": _guard_complete_review,
+    "award": _guard_award,
+    "not_award": _guard_not_award,
+    "submit_final": _guard_submit_final,
+    "accept": _guard_acceptance(AcceptanceResult.PASSED),
+    "fail": _guard_acceptance(AcceptanceResult.FAILED),
+    "rectify": _guard_inspection(InspectionResult.RECTIFY),
+    "rectified": _guard_inspection(InspectionResult.PASSED),
+}

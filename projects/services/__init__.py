@@ -12,6 +12,13 @@ from .applications import (
     completeness_problems,
 )
 from .common import applicant_officers, beijing_time, secretariat_users
+from .implementation import (
+    acceptance_record,
+    final_report_save,
+    final_report_submit,
+    inspection_record,
+    progress_post,
+)
 from .lifecycle import ACTIVE_STATES, GUARDS, TRANSITIONS, Transition, application_transition
 from .reviews import (
     assignment_create,
@@ -30,6 +37,7 @@ __all__ = [
     "GUARDS",
     "TRANSITIONS",
     "Transition",
+    "acceptance_record",
     "applicant_officers",
     "application_create",
     "application_snapshot",
@@ -44,6 +52,10 @@ __all__ = [
     "call_copy",
     "completeness_problems",
     "conflict_reason",
+    "final_report_save",
+    "final_report_submit",
+    "inspection_record",
+    "progress_post",
     "review_declare_conflict",
     "review_reopen",
     "review_save",

@@ -213,6 +213,17 @@ def _save_version(application: Application, *, user: User, now) -> ApplicationVe
     )
 
 
+# While implementing, the awardee adds progress material and evidence.
+IMPLEMENTING = (S.IN_PROGRESS, S.INSPECTION)
+
+
+def _check_attachment_state(application: Application, kind: str) -> None:
+    if kind == AttachmentKind.APPLICATION and not application.is_editable:
+        raise DomainError(_("申报已提交，不能再修改附件。"), code="state")
+    if kind != AttachmentKind.APPLICATION and application.status not in IMPLEMENTING:
+        raise DomainError(_("只有实施中的项目可以上传进展材料和佐证材料。"), code="state")
+
+
 def attachment_add(
     *,
     application: Application,
@@ -220,11 +231,15 @@ def attachment_add(
     file,
     description: str = "",
     kind: str = AttachmentKind.APPLICATION,
+    output: PlannedOutput | None = None,
 ) -> Attachment:
     if not is_applicant_officer(user, application):
         raise DomainError(_("您无权为此申报上传附件。"), code="forbidden")
-    if kind == AttachmentKind.APPLICATION and not application.is_editable:
-        raise DomainError(_("申报已提交，不能再修改附件。"), code="state")
+    _check_attachment_state(application, kind)
+    if kind == AttachmentKind.EVIDENCE and (
+        output is None or output.application_id != application.pk
+    ):
+        raise DomainError(_("请选择这份佐证材料对应的预期成果。"), code="output")
     try:
         info = check_upload(file)
     except ValidationError as error:
@@ -240,6 +255,7 @@ def attachment_add(
             sha256=info["sha256"],
             description=description[:200],
             uploaded_by=user,
+            output=output if kind == AttachmentKind.EVIDENCE else None,
         )
         attachment.file.save(info["name"], file, save=False)
         try:
@@ -260,8 +276,7 @@ def attachment_delete(*, attachment: Attachment, user: User) -> None:
     application = attachment.application
     if not is_applicant_officer(user, application):
         raise DomainError(_("您无权删除此附件。"), code="forbidden")
-    if attachment.kind == AttachmentKind.APPLICATION and not application.is_editable:
-        raise DomainError(_("申报已提交，不能再修改附件。"), code="state")
+    _check_attachment_state(application, attachment.kind)
     with transaction.atomic():
         name = attachment.original_name
         stored = attachment.file.name

@@ -5,6 +5,7 @@ transaction that holds the pool row (SELECT ... FOR UPDATE). The committed count
 pool are re-checked under that lock and guarded by CHECK constraints in the database.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -14,13 +15,14 @@ from django.utils.translation import gettext as _
 
 from projects.enums import ApplicationStatus as S
 from projects.models import Application, Call
+from projects.selectors import RankingRow, call_ranking
 from society.audit import log_action
 from society.errors import DomainError
 from society.models import User
 from society.rules import is_secretariat
 
-from .enums import HOLDING_STATES, AwardStatus
-from .models import Award, AwardPool
+from ..enums import HOLDING_STATES, AwardStatus
+from ..models import Award, AwardPool
 
 
 def _require_secretariat(user: User) -> None:
@@ -194,3 +196,64 @@ def award_release(*, award: Award, user: User, reason: str) -> Award:
             },
         )
     return award
+
+
+@dataclass
+class Suggestion:
+    """One ranked application and what the platform suggests doing with it."""
+
+    row: RankingRow
+    suggested: bool
+    held: Award | None
+    tie_at_cut: bool = False
+
+    @property
+    def application(self) -> Application:
+        return self.row.application
+
+
+def awards_suggest(call: Call) -> list[Suggestion]:
+    """多中选好、好中选优: the ranked applications, the top ones up to the award count and the
+    fund marked as suggested, ties at the cut flagged (disagreement flags come with the row)."""
+    pool = pool_for_call(call)
+    rows, _experts = call_ranking(call)
+    held = {award.application_id: award for award in pool.awards.filter(status__in=HOLDING_STATES)}
+    candidates = [
+        row
+        for row in rows
+        if row.rank is not None and row.application.status in (S.REVIEWED, S.PUBLICIZED)
+    ]
+    places, money = pool.award_count, pool.fund_total
+    suggestions = []
+    for row in candidates:
+        fits = places >= 1 and money >= pool.award_amount
+        if fits:
+            places -= 1
+            money -= pool.award_amount
+        suggestions.append(Suggestion(row=row, suggested=fits, held=held.get(row.application.pk)))
+    in_ranks = {s.row.rank for s in suggestions if s.suggested}
+    out_ranks = {s.row.rank for s in suggestions if not s.suggested}
+    for suggestion in suggestions:
+        suggestion.tie_at_cut = suggestion.row.rank in in_ranks & out_ranks
+    return suggestions
+
+
+def awards_propose_suggested(*, call: Call, user: User) -> dict:
+    """Propose every suggested application that holds no award yet; report refusals."""
+    _require_secretariat(user)
+    done, refused = 0, []
+    for suggestion in awards_suggest(call):
+        if not suggestion.suggested or suggestion.held is not None:
+            continue
+        try:
+            award_propose(
+                application=suggestion.application,
+                user=user,
+                rank=suggestion.row.rank,
+                score=suggestion.row.stats.trimmed_mean,
+                note=_("按评审排名建议"),
+            )
+            done += 1
+        except DomainError as error:
+            refused.append((suggestion.application, error.message))
+    return {"proposed": done, "refused": refused}

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("projects.urls")),
+    path("", include("awards.urls")),
     path("", include("society.urls")),
 ]
 

@@ -134,6 +134,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Cache: per process by default; set CACHE_URL (e.g. redis://redis:6379/1) to share it
+# between processes, which the objection rate limit needs in production.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # Import and export: our own xlsx format escapes formula-like cells.
 IMPORT_EXPORT_FORMATS = ["society.xlsx.SafeXLSX"]
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # our own audit log records imports

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applicant, review
+from .views import applicant, implementation, review
 
 app_name = "projects"
 
@@ -32,6 +32,36 @@ urlpatterns = [
         "applications/<int:pk>/versions/",
         applicant.ApplicationVersionsView.as_view(),
         name="application-versions",
+    ),
+    path(
+        "applications/<int:pk>/implementation/",
+        implementation.ImplementationOverviewView.as_view(),
+        name="implementation",
+    ),
+    path(
+        "applications/<int:pk>/implementation/progress/",
+        implementation.ProgressCreateView.as_view(),
+        name="implementation-progress",
+    ),
+    path(
+        "applications/<int:pk>/implementation/final-report/",
+        implementation.FinalReportView.as_view(),
+        name="final-report",
+    ),
+    path(
+        "applications/<int:pk>/implementation/final-report/evidence/",
+        implementation.EvidenceUploadView.as_view(),
+        name="final-report-evidence",
+    ),
+    path(
+        "applications/<int:pk>/implementation/final-report/submit/",
+        implementation.FinalReportSubmitView.as_view(),
+        name="final-report-submit",
+    ),
+    path(
+        "applications/<int:pk>/implementation/attachments/<int:attachment_pk>/delete/",
+        implementation.ImplementationAttachmentDeleteView.as_view(),
+        name="implementation-attachment-delete",
     ),
     # After the fixed sub-paths above, or "attachments/" and "versions/" would be actions.
     path(

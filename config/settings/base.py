@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -131,6 +132,10 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-reminders": {
         "task": "projects.tasks.send_deadline_reminders",
         "schedule": 60 * 60,  # hourly; each reminder is sent once (society.SentReminder)
+    },
+    "final-report-reminders": {
+        "task": "awards.tasks.send_final_report_reminders",
+        "schedule": crontab(hour=8, minute=0),  # daily; each reminder is sent once
     },
 }
 

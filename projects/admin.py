@@ -527,12 +527,25 @@ class ApplicationAdmin(
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
-        view = self.admin_site.admin_view(partial(admin_views.application_transition_view, self))
+
+        def wrap(view):
+            return self.admin_site.admin_view(partial(view, self))
+
         return [
             path(
                 "<path:object_id>/transition/<str:action>/",
-                view,
+                wrap(admin_views.application_transition_view),
                 name="{}_{}_transition".format(*info),
+            ),
+            path(
+                "<path:object_id>/inspection/",
+                wrap(admin_views.application_inspection_view),
+                name="{}_{}_inspection".format(*info),
+            ),
+            path(
+                "<path:object_id>/acceptance/",
+                wrap(admin_views.application_acceptance_view),
+                name="{}_{}_acceptance".format(*info),
             ),
             *super().get_urls(),
         ]
@@ -590,6 +603,7 @@ class ApplicationAdmin(
                 str(item["label"]) for item in context["state_actions"] if item["needs_reason"]
             ]
             context["process_history"] = self.process_history(obj)
+            context["implementation"] = admin_views.implementation_panel(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @staticmethod

@@ -10,10 +10,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,14 +23,16 @@ from society.errors import DomainError
 from society.models import Expert
 from society.rules import is_secretariat
 
-from .enums import ApplicationStatus, ReviewStatus
+from .enums import ApplicationStatus, AttachmentKind, InspectionResult, ReviewStatus
 from .exports import export_filename, ranking_pdf, ranking_table, ranking_xlsx
-from .models import ReviewAssignment
+from .models import Acceptance, Attachment, FinalReport, ReviewAssignment
 from .services import (
     TRANSITIONS,
+    acceptance_record,
     application_transition,
     assignments_auto,
     call_copy,
+    inspection_record,
     review_reopen,
 )
 
@@ -292,3 +295,146 @@ def assignment_reopen_view(model_admin, request):
         ids=",".join(str(a.pk) for a in assignments),
     )
     return TemplateResponse(request, "admin/projects/reviewassignment/reopen.html", context)
+
+
+# ---------------------------------------------------------------------------
+# Implementation of an awarded project: panels on the application page, mid-term
+# inspection 中期检查 and acceptance 验收 recorded through their services.
+
+AFTER_AWARD = (
+    ApplicationStatus.AWARDED,
+    ApplicationStatus.IN_PROGRESS,
+    ApplicationStatus.INSPECTION,
+    ApplicationStatus.FINAL_SUBMITTED,
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.FAILED,
+    ApplicationStatus.ARCHIVED,
+    ApplicationStatus.TERMINATED,
+)
+IMPLEMENTING = (ApplicationStatus.IN_PROGRESS, ApplicationStatus.INSPECTION)
+
+
+class InspectionForm(forms.Form):
+    inspected_on = forms.DateField(
+        label=gettext_lazy("检查日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    inspectors = forms.CharField(label=gettext_lazy("检查人员"), max_length=200)
+    findings = forms.CharField(
+        label=gettext_lazy("检查意见"),
+        widget=forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"}),
+    )
+    result = forms.ChoiceField(
+        label=gettext_lazy("检查结论"), choices=InspectionResult.choices, widget=forms.RadioSelect
+    )
+    fix_deadline = forms.DateField(
+        label=gettext_lazy("整改期限"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("结论为整改时必填。"),
+    )
+
+
+class AcceptanceForm(forms.Form):
+    score = forms.DecimalField(label=gettext_lazy("验收得分"), max_digits=5, decimal_places=2)
+    opinion = forms.CharField(
+        label=gettext_lazy("验收意见"),
+        widget=forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"}),
+    )
+    reviewers = forms.CharField(label=gettext_lazy("验收人员"), max_length=200)
+    accepted_on = forms.DateField(
+        label=gettext_lazy("验收日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+def implementation_panel(application) -> dict | None:
+    """What the awardee reported and staff recorded, for the application page; None before
+    the award. The forms appear only in the states their service accepts."""
+    if application.status not in AFTER_AWARD:
+        return None
+    evidence = Attachment.objects.filter(kind=AttachmentKind.EVIDENCE)
+    return {
+        "progress_updates": list(
+            application.progress_updates.select_related("milestone", "author")
+        ),
+        "inspections": list(application.inspections.select_related("recorded_by")),
+        "final_report": FinalReport.objects.filter(application=application)
+        .select_related("submitted_by")
+        .first(),
+        "acceptance": Acceptance.objects.filter(application=application).first(),
+        "outputs": list(
+            application.outputs.select_related("indicator").prefetch_related(
+                Prefetch("evidence", queryset=evidence)
+            )
+        ),
+        "pass_mark": application.call.acceptance_pass_mark,
+        "inspection_form": InspectionForm(initial={"inspected_on": timezone.localdate()})
+        if application.status in IMPLEMENTING
+        else None,
+        "acceptance_form": AcceptanceForm(initial={"accepted_on": timezone.localdate()})
+        if application.status == ApplicationStatus.FINAL_SUBMITTED
+        else None,
+    }
+
+
+def _record_view(model_admin, request, object_id, *, form_class, initial, record, template, title):
+    """A form page that calls one service; on success back to the application page."""
+    require_secretariat(request)
+    application = get_object_or_404(model_admin, request, object_id)
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = record(application, form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, error.message)
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, message)
+            return HttpResponseRedirect(change_url(application))
+    context = admin_context(
+        model_admin,
+        request,
+        title=title,
+        original=application,
+        application=application,
+        form=form,
+        pass_mark=application.call.acceptance_pass_mark,
+    )
+    return TemplateResponse(request, template, context)
+
+
+def application_inspection_view(model_admin, request, object_id):
+    def record(application, data):
+        inspection = inspection_record(application=application, user=request.user, **data)
+        return _("已录入中期检查：%(result)s。") % {"result": inspection.get_result_display()}
+
+    return _record_view(
+        model_admin,
+        request,
+        object_id,
+        form_class=InspectionForm,
+        initial={"inspected_on": timezone.localdate()},
+        record=record,
+        template="admin/projects/application/inspection.html",
+        title=_("录入中期检查"),
+    )
+
+
+def application_acceptance_view(model_admin, request, object_id):
+    def record(application, data):
+        acceptance = acceptance_record(application=application, user=request.user, **data)
+        return _("已录入验收：%(score)s 分，%(result)s。") % {
+            "score": acceptance.score,
+            "result": acceptance.get_result_display(),
+        }
+
+    return _record_view(
+        model_admin,
+        request,
+        object_id,
+        form_class=AcceptanceForm,
+        initial={"accepted_on": timezone.localdate()},
+        record=record,
+        template="admin/projects/application/acceptance.html",
+        title=_("录入验收结果"),
+    )

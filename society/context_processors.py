@@ -18,12 +18,14 @@ class NavItem:
 
 
 def navigation(request) -> list[NavItem]:
-    """The portal's menu for the signed-in user's role (no database queries)."""
+    """The portal's menu for the user's role, and the public notices for everyone
+    (no database queries)."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return []
+    notices = (_("公示公告"), reverse("awards:notice-list"))
     home = reverse("home")
-    if is_secretariat(user):
+    if user is None or not user.is_authenticated:
+        items = []
+    elif is_secretariat(user):
         items = [(_("首页"), home), (_("管理后台"), reverse("admin:index"))]
     elif is_officer(user):
         items = [
@@ -40,6 +42,7 @@ def navigation(request) -> list[NavItem]:
         items = [(_("我的会员信息"), home)]
     else:
         items = [(_("首页"), home)]
+    items.append(notices)
     # The active item is the one whose address is the longest prefix of this page's.
     path = request.path
     matches = [

@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 from projects.enums import ApplicationStatus as S
 from projects.models import Application, Call
 from projects.selectors import RankingRow, call_ranking
+from projects.services import ACTIVE_STATES, application_transition
 from society.audit import log_action
 from society.errors import DomainError
 from society.models import User
 from society.rules import is_secretariat
 
 from ..enums import HOLDING_STATES, AwardStatus
-from ..models import Award, AwardPool
+from ..models import Award, AwardPool, PublicNotice
 
 
 def _require_secretariat(user: User) -> None:
@@ -127,8 +128,13 @@ def _hold(
 def award_propose(
     *, application: Application, user: User, note: str = "", rank=None, score=None
 ) -> Award:
-    """拟奖励: hold a place and the money for an application."""
+    """拟奖励: hold a place and the money for an application, before the 公示 only."""
     _require_secretariat(user)
+    if PublicNotice.objects.filter(call_id=application.call_id).exists():
+        raise DomainError(
+            _("本批次已发布公示，不能再增加拟奖励项目；如需递补，请确认结果后另行公示。"),
+            code="published",
+        )
     return _hold(
         application=application,
         user=user,
@@ -195,6 +201,12 @@ def award_release(*, award: Award, user: User, reason: str) -> Award:
                 "money_left": pool.money_left,
             },
         )
+        application = award.application
+        if previous == AwardStatus.CONFIRMED and application.status in ACTIVE_STATES:
+            # A revoked award ends the project; a withdrawn proposal leaves it 已评审/公示中.
+            application_transition(
+                application=application, user=user, action="terminate", reason=reason
+            )
     return award
 
 

@@ -189,3 +189,21 @@ def test_confirm_waits_for_the_period_and_the_objections(published, staff_user, 
         )
     )
     assert numbers == [f"SCTJ-JL-{apps[0].call.year}-001", f"SCTJ-JL-{apps[0].call.year}-002"]
+
+
+def test_no_new_proposal_after_the_notice_is_published(published, staff_user):
+    _notice, apps = published
+    with pytest.raises(DomainError, match="已发布公示"):
+        award_propose(application=apps[2], user=staff_user)
+
+
+def test_revoking_a_confirmed_award_terminates_the_project(staff_user):
+    from awards.services import award_confirm
+
+    application = factories.ApplicationFactory(status=ApplicationStatus.REVIEWED)
+    award = award_confirm(application=application, user=staff_user)
+    application.status = ApplicationStatus.AWARDED
+    application.save()
+    award_release(award=award, user=staff_user, reason="发现重复申报")
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.TERMINATED

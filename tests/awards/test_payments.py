@@ -35,7 +35,7 @@ def test_no_payment_beyond_the_award(award, staff_user):
     payment_record(
         award=award, user=staff_user, paid_on=TODAY, amount=Decimal("2500"), voucher_number="PZ-001"
     )
-    with pytest.raises(DomainError, match="超过未拨付金额¥500.00"):
+    with pytest.raises(DomainError, match=r"超过未拨付金额¥500\.00"):
         payment_record(
             award=award,
             user=staff_user,

@@ -160,7 +160,7 @@ def test_leader_home_is_a_read_only_summary(client, leader_user):
     page = response.content.decode()
     assert "学会概况" in page
     assert "/admin/" not in page
-    assert "<form method=\"post\" class=\"card\"" not in page
+    assert '<form method="post" class="card"' not in page
 
 
 def test_officer_home_shows_their_organisation(client, unit_officer):
@@ -201,11 +201,11 @@ def test_member_home_shows_own_record_with_masked_phone(client, member_user):
 @pytest.mark.parametrize(
     "role, labels, absent",
     [
-        ("staff_user", ["首页", "管理后台"], ["本机构"]),
-        ("unit_officer", ["本机构", "机构会员", "申报项目", "申报通知"], ["管理后台"]),
-        ("expert_user", ["首页", "评审任务"], ["管理后台", "本机构"]),
-        ("leader_user", ["首页"], ["管理后台", "本机构"]),
-        ("member_user", ["我的会员信息"], ["管理后台", "本机构"]),
+        ("staff_user", ["首页", "管理后台", "公示公告"], ["本机构"]),
+        ("unit_officer", ["本机构", "机构会员", "申报项目", "申报通知", "公示公告"], ["管理后台"]),
+        ("expert_user", ["首页", "评审任务", "公示公告"], ["管理后台", "本机构"]),
+        ("leader_user", ["首页", "公示公告"], ["管理后台", "本机构"]),
+        ("member_user", ["我的会员信息", "公示公告"], ["管理后台", "本机构"]),
     ],
 )
 def test_navigation_per_role(client, request, role, labels, absent):
@@ -328,9 +328,7 @@ def test_stale_edit_is_refused_and_first_save_kept(client, unit_officer):
     assert client.post(url, unit_form_data(unit, address="同事先保存的地址")).status_code == 302
 
     client.force_login(unit_officer)
-    response = client.post(
-        url, unit_form_data(unit, address="我的地址", version=stale_version)
-    )
+    response = client.post(url, unit_form_data(unit, address="我的地址", version=stale_version))
     assert response.status_code == 200
     page = response.content.decode()
     assert "其他人已修改并保存了这条记录" in page
@@ -456,8 +454,9 @@ def test_members_list_query_count_does_not_grow(client, request, fixture, owner_
     assert count_queries(client, url) == small
 
 
-@pytest.mark.parametrize("role", ["staff_user", "unit_officer", "expert_user",
-                                  "leader_user", "member_user"])
+@pytest.mark.parametrize(
+    "role", ["staff_user", "unit_officer", "expert_user", "leader_user", "member_user"]
+)
 def test_home_query_count_does_not_grow(client, request, role):
     user = request.getfixturevalue(role)
     unit = user.member_unit if user.member_unit_id else factories.MemberUnitFactory()
@@ -567,9 +566,7 @@ def test_password_change(client, unit_officer):
 def test_password_reset_flow_in_chinese(client, unit_officer):
     unit_officer.email = "liaison@example.cn"
     unit_officer.save()
-    response = client.post(
-        reverse("password_reset"), {"email": "liaison@example.cn"}, follow=True
-    )
+    response = client.post(reverse("password_reset"), {"email": "liaison@example.cn"}, follow=True)
     assert "邮件已发送" in response.content.decode()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -593,3 +590,8 @@ def test_404_page_is_chinese(client, unit_officer):
     response = client.get(organisation_url(factories.MemberUnitFactory()))
     assert response.status_code == 404
     assert "页面不存在" in response.content.decode()
+
+
+def test_anonymous_visitors_see_the_public_notices_in_the_menu(client, db):
+    nav = client.get(reverse("awards:notice-list")).context["nav_items"]
+    assert [(str(item.label), item.active) for item in nav] == [("公示公告", True)]

@@ -724,6 +724,7 @@ class DemoSummary:
     staff: int
     accounts: list[DemoAccount]
     skipped_accounts: list[str]
+    calls: tuple = ()  # projects.demo.CallSummary, one per call
 
 
 def registry_is_empty() -> bool:
@@ -747,6 +748,12 @@ def build_demo_data(*, scale: float = 1.0, seed: int = SEED) -> DemoSummary:
     accounts, skipped = build_accounts(
         branches=branches, units=units, members=members, experts=experts
     )
+    # Calls, applications and reviews build on the registry (projects depends on society).
+    from projects.demo import build_projects_demo
+
+    calls = build_projects_demo(
+        branches=branches, units=units, members=members, experts=experts, scale=scale
+    )
     return DemoSummary(
         branches=len(branches),
         units=len(units),
@@ -755,12 +762,19 @@ def build_demo_data(*, scale: float = 1.0, seed: int = SEED) -> DemoSummary:
         staff=len(staff),
         accounts=accounts,
         skipped_accounts=skipped,
+        calls=tuple(calls),
     )
 
 
 @transaction.atomic
 def clear_registry() -> None:
-    """Remove the registry and the demo accounts (the expertise areas stay)."""
+    """Remove the registry and the demo accounts (the expertise areas stay).
+
+    Calls and applications go first: applications protect the branches and units.
+    """
+    from projects.demo import clear_projects_demo
+
+    clear_projects_demo()
     Expert.objects.all().delete()
     Member.objects.all().delete()
     User.objects.filter(role=Role.OFFICER).delete()

@@ -9,7 +9,8 @@ from society import demo
 
 class Command(BaseCommand):
     help = _(
-        "生成确定的演示数据：分支机构、会员单位、个人会员、专家、专职工作人员和各角色演示账号。"
+        "生成确定的演示数据：分支机构、会员单位、个人会员、专家、专职工作人员、各角色演示账号，"
+        "以及申报批次、申报、专家评审和评分。"
     )
 
     def add_arguments(self, parser):
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help=_("先清空学会登记数据和演示账号，再重新生成"),
+            help=_("先清空申报批次、申报和学会登记数据及演示账号，再重新生成"),
         )
 
     def handle(self, *args, scale, reset, **options):
@@ -35,7 +36,7 @@ class Command(BaseCommand):
                 raise CommandError(
                     _("无法清空：已有其他数据引用学会登记数据（%(error)s）。") % {"error": error}
                 ) from error
-            self.stdout.write(_("已清空学会登记数据和演示账号。"))
+            self.stdout.write(_("已清空申报数据、学会登记数据和演示账号。"))
         elif not demo.registry_is_empty():
             self.stdout.write(
                 _("数据库中已有学会登记数据，未重复生成。如需重新生成，请加 --reset。")
@@ -63,6 +64,10 @@ class Command(BaseCommand):
                 }
             )
         )
+        if summary.calls:
+            self.stdout.write(_("申报批次 %(n)d 个：") % {"n": len(summary.calls)})
+            for call in summary.calls:
+                self.stdout.write("  " + call.line())
         if summary.skipped_accounts:
             self.stdout.write(
                 self.style.WARNING(

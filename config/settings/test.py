@@ -12,3 +12,9 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests
+
+# Uploads made by tests go to a throw-away folder, never into the working tree.
+import tempfile  # noqa: E402
+
+PRIVATE_MEDIA_ROOT = tempfile.mkdtemp(prefix="sctj-test-media-")
+MEDIA_ROOT = PRIVATE_MEDIA_ROOT

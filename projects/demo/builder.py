@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from kpis.enums import Area
 from kpis.models import Indicator
+from kpis.services import catalogue_copy
 from society.audit import audit_entry
 from society.demo import Generator
 from society.models import AuditEntry, ExpertiseArea, Notification, User
@@ -170,14 +171,7 @@ class Builder:
     def indicators(self, year: int) -> dict[str, Indicator]:
         """The catalogue of a call's year; later years start as a copy of the 2023 targets."""
         if year != CATALOGUE_YEAR:
-            existing = set(Indicator.objects.filter(year=year).values_list("code", flat=True))
-            copies = []
-            for indicator in Indicator.objects.filter(year=CATALOGUE_YEAR):
-                if indicator.code not in existing:
-                    indicator.pk = None
-                    indicator.year = year
-                    copies.append(indicator)
-            Indicator.objects.bulk_create(copies)
+            catalogue_copy(from_year=CATALOGUE_YEAR, to_year=year)
         return {i.code: i for i in Indicator.objects.filter(year=year)}
 
     # -- applications ----------------------------------------------------------

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kpis.services import catalogue_copy
 from society.audit import log_action
 from society.enums import Role
 from society.errors import DomainError
@@ -320,5 +321,11 @@ def call_copy(*, call: Call, user: User, year: int) -> Call:
             criterion.pk = None
             criterion.call = copy
         copy.criteria.model.objects.bulk_create(criteria)
-        log_action("projects.call.copied", user=user, obj=copy, data={"from": call.pk})
+        added = catalogue_copy(from_year=call.year, to_year=year)
+        log_action(
+            "projects.call.copied",
+            user=user,
+            obj=copy,
+            data={"from": call.pk, "indicators_added": added},
+        )
     return copy

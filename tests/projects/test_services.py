@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from kpis.models import Indicator
 from projects.enums import ApplicationStatus, ReviewStatus
 from projects.models import Application, Attachment, ReviewAssignment, Score
 from projects.services import (
@@ -430,3 +431,11 @@ def test_call_copy_moves_windows_and_rubric(staff_user):
     assert copy.year == 2024
     assert copy.applications_close_at.year == call.applications_close_at.year + 1
     assert list(copy.criteria.values_list("name", flat=True)) == factories.RUBRIC
+    # The new year's applicants tie their outputs to the new year's indicators.
+    assert (
+        Indicator.objects.filter(year=2024).count() == Indicator.objects.filter(year=2023).count()
+    )
+    call_copy(call=copy, user=staff_user, year=2025)
+    assert (
+        Indicator.objects.filter(year=2025).count() == Indicator.objects.filter(year=2023).count()
+    )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from society.errors import DomainError
+from society.forms import DateInput
 from society.models import Expert
 from society.rules import is_secretariat
 
@@ -315,9 +316,7 @@ IMPLEMENTING = (ApplicationStatus.IN_PROGRESS, ApplicationStatus.INSPECTION)
 
 
 class InspectionForm(forms.Form):
-    inspected_on = forms.DateField(
-        label=gettext_lazy("检查日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    inspected_on = forms.DateField(label=gettext_lazy("检查日期"), widget=DateInput)
     inspectors = forms.CharField(label=gettext_lazy("检查人员"), max_length=200)
     findings = forms.CharField(
         label=gettext_lazy("检查意见"),
@@ -329,7 +328,7 @@ class InspectionForm(forms.Form):
     fix_deadline = forms.DateField(
         label=gettext_lazy("整改期限"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput,
         help_text=gettext_lazy("结论为整改时必填。"),
     )
 
@@ -341,9 +340,7 @@ class AcceptanceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"}),
     )
     reviewers = forms.CharField(label=gettext_lazy("验收人员"), max_length=200)
-    accepted_on = forms.DateField(
-        label=gettext_lazy("验收日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    accepted_on = forms.DateField(label=gettext_lazy("验收日期"), widget=DateInput)
 
 
 def implementation_panel(application) -> dict | None:

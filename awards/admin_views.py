@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from projects.admin_views import admin_context, change_url, download, require_secretariat
 from projects.models import Call
 from society.errors import DomainError
+from society.forms import DateInput
 from society.models import AuditEntry
 
 from .calendar import working_period
@@ -481,7 +482,7 @@ def objection_evidence_view(model_admin, request, object_id):
 
 class PaymentForm(forms.Form):
     paid_on = forms.DateField(
-        label=gettext_lazy("拨付日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("拨付日期"), widget=DateInput()
     )
     amount = forms.DecimalField(
         label=gettext_lazy("拨付金额（元）"), max_digits=12, decimal_places=2

@@ -1045,3 +1045,11 @@ def test_changelist_query_count_does_not_grow(client, staff_user, name):
     busy_call(staff_user, 5)
 
     assert query_count(client, url(name)) == small
+
+
+def test_payment_form_prefills_the_date_in_iso_format_for_date_inputs():
+    from awards.admin_views import PaymentForm
+
+    html = str(PaymentForm(initial={"paid_on": datetime.date(2023, 10, 8)})["paid_on"])
+    assert 'type="date"' in html
+    assert "2023-10-08" in html

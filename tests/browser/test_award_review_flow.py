@@ -212,7 +212,7 @@ def test_application_goes_from_the_officer_to_the_ranking(
     expect(cells.nth(8)).to_have_text(str(mean))  # fewer than 5 scores: nothing dropped
     expect(cells.nth(9)).to_have_text(str(stdev))
     expect(cells.nth(10)).to_have_text(str(spread))
-    expect(cells.nth(11)).to_have_text("")  # 15 points apart: under the threshold of 20
+    expect(cells.nth(11)).to_have_text("—")  # 15 points apart: under the threshold of 20
     row.get_by_text("3 条意见").click()
     for comment in COMMENTS.values():
         expect(row.get_by_text(comment)).to_be_visible()

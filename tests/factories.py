@@ -299,3 +299,23 @@ def complete_final_report(application, *, with_evidence=True):
                 sha256="1" * 64,
             )
     return application
+
+
+# --- kpis -------------------------------------------------------------------
+
+from kpis.models import Record  # noqa: E402
+
+
+def indicator(code, year=2023):
+    return Indicator.objects.get(year=year, code=code)
+
+
+class RecordFactory(DjangoModelFactory):
+    class Meta:
+        model = Record
+
+    indicator = factory.LazyFunction(lambda: indicator("I05"))
+    member_unit = factory.SubFactory(MemberUnitFactory)
+    title = factory.Sequence(lambda n: f"科技服务记录{n}")
+    occurred_on = datetime.date(2023, 9, 1)
+    status = "verified"

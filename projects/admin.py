@@ -143,13 +143,13 @@ class CallAdmin(SecretariatModuleMixin, AuditedAdminMixin, admin.ModelAdmin):
     actions = ["copy_to_new_year", "auto_assign_experts"]
     readonly_fields = ("award_total", "rubric_total")
     fieldsets = (
-        (_("基本信息"), {"fields": ("year", "title", "notice")}),
+        (gettext_lazy("基本信息"), {"fields": ("year", "title", "notice")}),
         (
-            _("申报主体"),
+            gettext_lazy("申报主体"),
             {"fields": ("branches_eligible", "units_eligible", "applications_per_organisation")},
         ),
         (
-            _("阶段时间"),
+            gettext_lazy("阶段时间"),
             {
                 "fields": (
                     "applications_open_at",
@@ -160,15 +160,15 @@ class CallAdmin(SecretariatModuleMixin, AuditedAdminMixin, admin.ModelAdmin):
                     "notice_working_days",
                     "implementation_end",
                 ),
-                "description": _("均为北京时间。"),
+                "description": gettext_lazy("均为北京时间。"),
             },
         ),
         (
-            _("奖励设置"),
+            gettext_lazy("奖励设置"),
             {"fields": ("award_count", "award_amount", "fund_total", "award_total")},
         ),
         (
-            _("评审设置"),
+            gettext_lazy("评审设置"),
             {
                 "fields": (
                     "experts_per_application",
@@ -176,7 +176,9 @@ class CallAdmin(SecretariatModuleMixin, AuditedAdminMixin, admin.ModelAdmin):
                     "acceptance_pass_mark",
                     "rubric_total",
                 ),
-                "description": _("评分标准在页面下方“评分标准”中设置；专家开始评分后不能再修改。"),
+                "description": gettext_lazy(
+                    "评分标准在页面下方“评分标准”中设置；专家开始评分后不能再修改。"
+                ),
             },
         ),
     )
@@ -224,16 +226,16 @@ class CallAdmin(SecretariatModuleMixin, AuditedAdminMixin, admin.ModelAdmin):
 
     # Columns and read-only fields.
 
-    @admin.display(description=_("申报数"), ordering="application_count")
+    @admin.display(description=gettext_lazy("申报数"), ordering="application_count")
     def application_count(self, obj):
         return obj.application_count
 
-    @admin.display(description=_("评审排名"))
+    @admin.display(description=gettext_lazy("评审排名"))
     def ranking_link(self, obj):
         url = reverse("admin:projects_call_ranking", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("查看排名"))
 
-    @admin.display(description=_("奖励总额与结余"))
+    @admin.display(description=gettext_lazy("奖励总额与结余"))
     def award_total(self, obj):
         if obj is None or obj.award_amount is None or obj.fund_total is None:
             return "—"
@@ -243,7 +245,7 @@ class CallAdmin(SecretariatModuleMixin, AuditedAdminMixin, admin.ModelAdmin):
             "left": f"{obj.fund_total - total:,.2f}",
         }
 
-    @admin.display(description=_("评分标准总分"))
+    @admin.display(description=gettext_lazy("评分标准总分"))
     def rubric_total(self, obj):
         if obj is None or obj.pk is None:
             return "—"
@@ -335,12 +337,12 @@ class AttachmentInline(ApplicationChildInline):
     fields = ("download_link", "kind", "file_size", "description", "uploaded_at")
     readonly_fields = fields
 
-    @admin.display(description=_("文件"))
+    @admin.display(description=gettext_lazy("文件"))
     def download_link(self, obj):
         url = reverse("projects:attachment-download", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, obj.original_name)
 
-    @admin.display(description=_("大小"))
+    @admin.display(description=gettext_lazy("大小"))
     def file_size(self, obj):
         return filesizeformat(obj.size)
 
@@ -353,11 +355,11 @@ class ApplicationVersionInline(ApplicationChildInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("submitted_by")
 
-    @admin.display(description=_("提交人"))
+    @admin.display(description=gettext_lazy("提交人"))
     def submitter(self, obj):
         return obj.submitted_by or "—"
 
-    @admin.display(description=_("对比"))
+    @admin.display(description=gettext_lazy("对比"))
     def compare_link(self, obj):
         url = reverse("projects:application-versions", args=[obj.application_id])
         return format_html('<a href="{}">{}</a>', url, _("查看并对比各版本"))
@@ -421,7 +423,7 @@ class ReviewAssignmentInline(SecretariatOnlyMixin, admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description=_("操作"))
+    @admin.display(description=gettext_lazy("操作"))
     def links(self, obj):
         if obj is None or obj.pk is None:
             return ""
@@ -490,11 +492,11 @@ class ApplicationAdmin(
     ]
     fieldsets = (
         (
-            _("基本信息"),
+            gettext_lazy("基本信息"),
             {"fields": ("reference_column", "call", "applicant_column", "title", "area", "field")},
         ),
-        (_("状态"), {"fields": ("status", "submitted_at", "created_by", "updated_at")}),
-        (_("申报内容"), {"fields": ("summary", "plan")}),
+        (gettext_lazy("状态"), {"fields": ("status", "submitted_at", "created_by", "updated_at")}),
+        (gettext_lazy("申报内容"), {"fields": ("summary", "plan")}),
     )
     readonly_fields = (
         "reference_column",
@@ -635,15 +637,15 @@ class ApplicationAdmin(
 
     # Columns.
 
-    @admin.display(description=_("申报编号"), ordering="pk")
+    @admin.display(description=gettext_lazy("申报编号"), ordering="pk")
     def reference_column(self, obj):
         return obj.reference
 
-    @admin.display(description=_("申报单位"))
+    @admin.display(description=gettext_lazy("申报单位"))
     def applicant_column(self, obj):
         return str(obj.applicant)
 
-    @admin.display(description=_("评审（已提交/已分配）"))
+    @admin.display(description=gettext_lazy("评审（已提交/已分配）"))
     def review_progress(self, obj):
         return f"{obj.submitted_count} / {obj.assignment_count}"
 
@@ -693,7 +695,7 @@ class ScoreInline(ReadOnlyMixin, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("criterion")
 
-    @admin.display(description=_("满分"))
+    @admin.display(description=gettext_lazy("满分"))
     def max_points(self, obj):
         return obj.criterion.max_points
 
@@ -744,15 +746,15 @@ class ReviewAssignmentAdmin(
             *super().get_urls(),
         ]
 
-    @admin.display(description=_("申报编号"), ordering="application_id")
+    @admin.display(description=gettext_lazy("申报编号"), ordering="application_id")
     def application_reference(self, obj):
         return obj.application.reference
 
-    @admin.display(description=_("项目名称"), ordering="application__title")
+    @admin.display(description=gettext_lazy("项目名称"), ordering="application__title")
     def application_title(self, obj):
         return obj.application.title
 
-    @admin.display(description=_("申报批次"), ordering="application__call__year")
+    @admin.display(description=gettext_lazy("申报批次"), ordering="application__call__year")
     def call_column(self, obj):
         return obj.application.call.title
 

@@ -87,11 +87,17 @@ def status_of(progress: Decimal, elapsed: Decimal) -> str:
     return ProgressStatus.AT_RISK
 
 
-def verified_records(year: int):
-    return Record.objects.filter(indicator__year=year, status=RecordStatus.VERIFIED)
+def verified_records(year: int, as_of: datetime.datetime | None = None):
+    """The records that count; with `as_of`, only those verified by then."""
+    records = Record.objects.filter(indicator__year=year, status=RecordStatus.VERIFIED)
+    if as_of is not None:
+        records = records.filter(verified_at__lte=as_of)
+    return records
 
 
-def _registry_values(year: int, bases: set[str]) -> dict[str, tuple[Decimal, int]]:
+def _registry_values(
+    year: int, bases: set[str], as_of: datetime.datetime | None
+) -> dict[str, tuple[Decimal, int]]:
     """Values of the indicators computed from the registry and member services."""
     values = {}
     if Basis.BRANCH_PARTY_GROUPS in bases:
@@ -111,7 +117,11 @@ def _registry_values(year: int, bases: set[str]) -> dict[str, tuple[Decimal, int
     if Basis.MEMBER_OUTREACH in bases:
         active = Member.objects.filter(status=MemberStatus.ACTIVE).count()
         reached = (
-            Outreach.objects.filter(contacted_on__year=year, member__status=MemberStatus.ACTIVE)
+            Outreach.objects.filter(
+                contacted_on__year=year,
+                contacted_on__lte=timezone.localdate(as_of) if as_of else datetime.date.max,
+                member__status=MemberStatus.ACTIVE,
+            )
             .values("member")
             .distinct()
             .count()
@@ -119,7 +129,8 @@ def _registry_values(year: int, bases: set[str]) -> dict[str, tuple[Decimal, int
         values[Basis.MEMBER_OUTREACH] = (_ratio(reached, active), reached)
     if Basis.SATISFACTION in bases:
         answers = SatisfactionResponse.objects.filter(
-            record__indicator__year=year, record__status=RecordStatus.VERIFIED
+            record__in=verified_records(year, as_of),
+            created_at__lte=as_of or timezone.now(),
         ).aggregate(
             total=Count("pk"),
             good=Count("pk", filter=Q(rating__gte=SatisfactionResponse.GOOD_FROM)),
@@ -128,10 +139,14 @@ def _registry_values(year: int, bases: set[str]) -> dict[str, tuple[Decimal, int
     return values
 
 
-def year_progress(year: int, today: datetime.date | None = None) -> list[IndicatorProgress]:
-    today = today or timezone.localdate()
+def year_progress(
+    year: int, today: datetime.date | None = None, *, as_of: datetime.datetime | None = None
+) -> list[IndicatorProgress]:
+    """Every indicator of the year. `as_of` freezes the records to those verified (and the
+    outreach and ratings to those made) by then, so a report built later shows that moment."""
+    today = today or (timezone.localdate(as_of) if as_of else timezone.localdate())
     indicators = list(Indicator.objects.filter(year=year).order_by("order", "code"))
-    records = verified_records(year)
+    records = verified_records(year, as_of)
     totals = {
         row["indicator_id"]: row
         for row in records.values("indicator_id").annotate(total=Sum("quantity"), n=Count("pk"))
@@ -150,7 +165,7 @@ def year_progress(year: int, today: datetime.date | None = None) -> list[Indicat
             .values_list("indicator_id", "value")
         ):
             latest_rank.setdefault(indicator_id, value)
-    registry = _registry_values(year, {i.basis for i in indicators})
+    registry = _registry_values(year, {i.basis for i in indicators}, as_of)
     elapsed = elapsed_share(ProgrammeYear.objects.filter(year=year).first(), today)
 
     results = []

@@ -177,3 +177,21 @@ def test_every_indicator_of_the_year_is_computed(django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         results = year_progress(2023, SEPTEMBER)
     assert len(results) == 29
+
+
+def test_as_of_counts_only_what_was_verified_by_then():
+    from django.utils import timezone
+
+    early = timezone.make_aware(datetime.datetime(2023, 8, 1, 12))
+    late = timezone.make_aware(datetime.datetime(2023, 10, 1, 12))
+    RecordFactory(indicator=indicator("I06"), verified_at=early)
+    RecordFactory(indicator=indicator("I06"), verified_at=late)
+    members = factories.MemberFactory.create_batch(2)
+    Outreach.objects.create(member=members[0], contacted_on=datetime.date(2023, 7, 1), channel="qq")
+    Outreach.objects.create(member=members[1], contacted_on=datetime.date(2023, 9, 1), channel="qq")
+    snapshot = {
+        p.indicator.code: p.value
+        for p in year_progress(2023, as_of=timezone.make_aware(datetime.datetime(2023, 8, 15)))
+    }
+    assert snapshot["I06"] == Decimal(1)
+    assert snapshot["I09"] == Decimal("50.00")

@@ -4,7 +4,9 @@ Three calls tell the story of the award from end to end:
 
 1. the 2023 call of the original notice, finished: about 60 applications per unit of
    scale, most of them reviewed by three to five experts (some disagreeing widely, a
-   couple tied), a few not accepted, withdrawn or still waiting for one review;
+   couple tied), a few not accepted, withdrawn or still waiting for one review; then
+   its award pool, 公示 with objections, 30 confirmed awards, payments, and the awarded
+   projects' progress, inspections, final reports, acceptance and archive (awards.py);
 2. a call under review now (its windows are placed around the day the data is built):
    the demo expert `zhuanjia` has three applications waiting for scores;
 3. a call open for applications now: the demo unit has a draft in it, the demo branch
@@ -21,6 +23,7 @@ tests/projects/test_demo.py checks that.
     people.py   applicants and experts in memory, with the conflict rules
     builder.py  drafts, history, reviews and scores, and writing them in bulk
     calls.py    the three calls
+    awards.py   the 2023 call from its ranking to accepted, paid and archived projects
     pdf.py      the application form as a small PDF
 """
 
@@ -29,7 +32,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
-from ..models import Application, Call
+from ..models import Application, Attachment, Call
 from .builder import CallSummary
 from .calls import DemoCalls
 
@@ -61,12 +64,13 @@ def build_projects_demo(
 @transaction.atomic
 def clear_projects_demo() -> None:
     """Remove calls and applications (before the registry they point to), and the award
-    records staff may have added to them since (pools, awards, payments, notices).
+    records that hang from them (pools, awards, payments, notices, objections).
 
     The audit log keeps its entries (it is append-only; new rows get new ids). Stored demo
     PDFs are named by their content and shared between runs; they stay too.
     """
     delete_all(apps.get_app_config("awards").get_models())
+    Attachment.objects.filter(output__isnull=False).delete()  # evidence protects its output
     Application.objects.all().delete()  # with its outputs, budget, team, reviews and scores
     Call.objects.all().delete()  # with its rubric
 

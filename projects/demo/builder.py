@@ -114,6 +114,7 @@ class CallSummary:
     call: Call
     states: Counter
     assignments: int
+    awards: str = ""  # the pool, payments and objections, once awards were made
 
     def line(self) -> str:
         """One line of demo_data's report."""
@@ -121,16 +122,18 @@ class CallSummary:
             _("%(state)s %(count)d 项") % {"state": S(state).label, "count": count}
             for state, count in self.states.most_common()
         )
-        return _("《%(title)s》：申报 %(count)d 项（%(states)s），评审任务 %(assignments)d 条") % {
+        line = _("《%(title)s》：申报 %(count)d 项（%(states)s），评审任务 %(assignments)d 条") % {
             "title": self.call.title,
             "count": sum(self.states.values()),
             "states": states,
             "assignments": self.assignments,
         }
+        return f"{line}{_('；')}{self.awards}" if self.awards else line
 
 
 class Builder:
     def __init__(self, *, seed: int, now: datetime.datetime, branches, units, members, experts):
+        self.seed = seed
         self.gen = Generator(seed)
         self.rng = self.gen.rng
         self.now = now

@@ -14,6 +14,7 @@ from ..enums import ApplicationStatus as S
 from ..enums import ReviewStatus
 from ..models import Application, Call
 from ..selectors import aggregate
+from .awards import AwardStory
 from .builder import AWARD, NUDGES, TZ, Builder, CallSummary, D, Draft, at, half_points
 from .texts import (
     CALL_TITLE,
@@ -28,6 +29,7 @@ from .texts import (
 BASE_APPLICATIONS = 60  # the finished 2023 call, per unit of scale
 BASE_CURRENT = 15  # the call under review now
 BASE_OPEN = 8  # the call open for applications now (besides the demo unit's draft)
+FEATURED_QUALITY = 94.0  # the demo branch's 2023 project: above everyone else's (at most 92)
 
 
 class DemoCalls(Builder):
@@ -115,16 +117,22 @@ class DemoCalls(Builder):
         assigned_at = at(D(2023, 8, 26), 9, 30)
         # Totals: each application has a quality, each expert a leniency; some disagree widely.
         quality = {d.application.pk: min(92.0, max(55.0, self.rng.gauss(77, 7))) for d in drafts}
-        disagree = set(
-            self.rng.sample([d.application.pk for d in reviewed], max(1, len(reviewed) // 10))
-        )
+        # The demo branch's project scores high, so it is among the awardees and fenhui can
+        # walk through its implementation; no expert disagrees on it and it ties with none.
+        featured = next((d.application.pk for d in reviewed if d.applicant.name == branch_name), 0)
+        if featured:
+            quality[featured] = FEATURED_QUALITY
+        others = [d.application.pk for d in reviewed if d.application.pk != featured]
+        disagree = set(self.rng.sample(others, min(len(others), max(1, len(reviewed) // 10))))
         totals = {
             d.application.pk: self.totals(
                 quality[d.application.pk], chosen[d.application.pk], d.application.pk in disagree
             )
             for d in reviewed + pending
         }
-        self.make_ties(reviewed, pending, totals, disagree, pairs=max(1, round(n * 0.035)))
+        self.make_ties(
+            reviewed, pending, totals, disagree | {featured}, pairs=max(1, round(n * 0.035))
+        )
         conflicted = set(
             self.rng.sample([d.application.pk for d in reviewed], max(1, round(n * 0.05)))
         )
@@ -162,9 +170,11 @@ class DemoCalls(Builder):
         Application.objects.bulk_update(
             [d.application for d in reviewed], ["status", "version", "updated_at"], batch_size=500
         )
+        awards = AwardStory(self, call, drafts).tell()  # pool, 公示, payments, implementation
         self.notify_applicants(drafts, call)
         self.notify_expert(call, rows, read=True)
         self.summarise(call, drafts, rows)
+        self.summaries[-1].awards = awards
 
     def make_ties(self, reviewed, pending, totals, disagree, *, pairs: int) -> None:
         """Exactly `pairs` ties in the ranking: copy one application's totals to another with

@@ -12,10 +12,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from awards.models import AwardPool
-from awards.services import pool_for_call
 from kpis.models import Indicator
 from projects.enums import ApplicationStatus as S
-from projects.enums import ReviewStatus
+from projects.enums import AttachmentKind, ReviewStatus
 from projects.models import Application, ApplicationVersion, Call, ReviewAssignment
 from projects.selectors import call_ranking
 from projects.services import application_snapshot, completeness_problems, conflict_reason
@@ -24,6 +23,7 @@ from society.models import Notification, User
 from society.uploads import check_upload
 
 SCALE = "0.2"  # 12 applications in 2023, 4 under review now, 3 in the open call
+AWARDED = (S.IN_PROGRESS, S.INSPECTION, S.FINAL_SUBMITTED, S.ACCEPTED, S.FAILED, S.ARCHIVED)
 
 
 def run_demo_data(*args: str) -> str:
@@ -93,8 +93,10 @@ def test_counts_per_state(demo):
     def states(call):
         return Counter(call.applications.values_list("status", flat=True))
 
-    assert states(finished) == {
-        S.REVIEWED: 9,
+    # All nine reviewed applications fit in the 30 awards; tests/awards/test_demo.py has more.
+    finished_states = states(finished)
+    assert sum(finished_states[state] for state in AWARDED) == 9
+    assert {s: n for s, n in finished_states.items() if s not in AWARDED} == {
         S.UNDER_REVIEW: 1,
         S.NOT_ACCEPTED: 1,
         S.WITHDRAWN: 1,
@@ -114,9 +116,10 @@ def test_demo_officers_have_what_the_walkthrough_needs(demo):
     finished, _in_review, open_call = calls()
     fenhui = User.objects.get(username="fenhui")
     danwei = User.objects.get(username="danwei")
-    assert finished.applications.get(branch=fenhui.branch).status == S.REVIEWED
+    # fenhui's project is awarded and left 实施中 for the implementation walkthrough.
+    assert finished.applications.get(branch=fenhui.branch).status == S.IN_PROGRESS
     mine = finished.applications.get(member_unit=danwei.member_unit)
-    assert mine.status == S.REVIEWED
+    assert mine.status in (*AWARDED, S.NOT_AWARDED)
     assert mine.versions.count() == 2  # returned once: two versions to compare
     draft = open_call.applications.get(member_unit=danwei.member_unit)
     assert draft.status == S.DRAFT
@@ -257,14 +260,17 @@ def test_submitted_applications_have_versions_like_the_service_makes(demo):
 
 
 def test_attachments_are_pdfs_the_upload_check_accepts(demo):
-    application = Application.objects.filter(status=S.REVIEWED).first()
-    attachment = application.attachments.get()
-    with attachment.file.open("rb") as stored:
-        content = stored.read()
-    assert hashlib.sha256(content).hexdigest() == attachment.sha256
-    info = check_upload(SimpleUploadedFile(attachment.original_name, content))
-    assert (info["ext"], info["size"]) == ("pdf", attachment.size)
-    assert application.title.encode("utf-16-be").hex().upper().encode() in content
+    application = Application.objects.filter(status=S.ACCEPTED).first()
+    kinds = set()
+    for attachment in application.attachments.all():  # the signed form and the evidence
+        kinds.add(attachment.kind)
+        with attachment.file.open("rb") as stored:
+            content = stored.read()
+        assert hashlib.sha256(content).hexdigest() == attachment.sha256
+        info = check_upload(SimpleUploadedFile(attachment.original_name, content))
+        assert (info["ext"], info["size"]) == ("pdf", attachment.size)
+        assert application.title[:20].encode("utf-16-be").hex().upper().encode() in content
+    assert kinds == {AttachmentKind.APPLICATION, AttachmentKind.EVIDENCE}
 
 
 def test_history_is_in_the_audit_log_with_reasons(demo):
@@ -276,19 +282,28 @@ def test_history_is_in_the_audit_log_with_reasons(demo):
     assert entries[-1].actor.username == "mishuchu"
     assert finished.applications_close_at <= entries[-1].created_at
     assert entries[-1].created_at <= finished.formal_check_close_at
-    reviewed = finished.applications.filter(status=S.REVIEWED).first()
-    actions = [e.action for e in entries_for(reviewed).order_by("created_at")]
-    assert actions[-2:] == [
-        "projects.application.pass_check",
-        "projects.application.complete_review",
+    archived = finished.applications.filter(status=S.ARCHIVED).first()
+    steps = [
+        e.action.rsplit(".", 1)[-1]
+        for e in entries_for(archived).order_by("created_at", "pk")
+        if e.action.startswith("projects.application.")
+    ]
+    assert steps[-8:] == [
+        "pass_check",
+        "complete_review",
+        "publicize",
+        "award",
+        "start",
+        "submit_final",
+        "accept",
+        "archive",
     ]
 
 
 def test_same_data_on_every_run_and_reset_clears_projects(demo):
     before = fingerprint()
-    pool_for_call(calls()[0])  # award records protect the call; reset removes them first
-    output = run_demo_data("--reset")
+    output = run_demo_data("--reset")  # award records protect the call: they go first
     assert "已清空" in output
     assert fingerprint() == before
     assert Call.objects.count() == 3
-    assert not AwardPool.objects.exists()
+    assert AwardPool.objects.get().call == calls()[0]  # the 2023 pool, built again

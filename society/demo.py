@@ -725,6 +725,7 @@ class DemoSummary:
     accounts: list[DemoAccount]
     skipped_accounts: list[str]
     calls: tuple = ()  # projects.demo.CallSummary, one per call
+    kpis: dict | None = None  # kpis.demo: records, outreach, responses
 
 
 def registry_is_empty() -> bool:
@@ -754,6 +755,10 @@ def build_demo_data(*, scale: float = 1.0, seed: int = SEED) -> DemoSummary:
     calls = build_projects_demo(
         branches=branches, units=units, members=members, experts=experts, scale=scale
     )
+    # A year of indicator records behind the dashboard (kpis depends on society too).
+    from kpis.demo import build_kpi_demo
+
+    kpis = build_kpi_demo(scale=scale)
     return DemoSummary(
         branches=len(branches),
         units=len(units),
@@ -763,6 +768,7 @@ def build_demo_data(*, scale: float = 1.0, seed: int = SEED) -> DemoSummary:
         accounts=accounts,
         skipped_accounts=skipped,
         calls=tuple(calls),
+        kpis=kpis,
     )
 
 
@@ -772,8 +778,10 @@ def clear_registry() -> None:
 
     Calls and applications go first: applications protect the branches and units.
     """
+    from kpis.demo import clear_kpi_demo
     from projects.demo import clear_projects_demo
 
+    clear_kpi_demo()  # records protect branches and units, outreach cascades from members
     clear_projects_demo()
     Expert.objects.all().delete()
     Member.objects.all().delete()

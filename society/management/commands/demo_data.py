@@ -68,6 +68,13 @@ class Command(BaseCommand):
             self.stdout.write(_("申报批次 %(n)d 个：") % {"n": len(summary.calls)})
             for call in summary.calls:
                 self.stdout.write("  " + call.line())
+        if summary.kpis:
+            self.stdout.write(
+                _(
+                    "指标记录 %(records)d 条，宣传联系 %(outreach)d 次，满意度评价 %(responses)d 条。"
+                )
+                % summary.kpis
+            )
         if summary.skipped_accounts:
             self.stdout.write(
                 self.style.WARNING(

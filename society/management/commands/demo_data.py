@@ -71,7 +71,7 @@ class Command(BaseCommand):
         if summary.kpis:
             self.stdout.write(
                 _(
-                    "指标记录 %(records)d 条，宣传联系 %(outreach)d 次，满意度评价 %(responses)d 条。"
+                    "指标记录 %(records)d 条，宣传联系 %(outreach)d 次，满意度评价 %(responses)d 条。"  # noqa: E501
                 )
                 % summary.kpis
             )

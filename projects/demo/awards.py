@@ -100,6 +100,11 @@ ARCHIVED = "archived"  # 验收通过, then 归档
 SPECIAL_FATES = [FAILED, RECTIFYING, LATE, RECTIFIED, FAILED, LATE]
 
 
+def chinese_date(day: datetime.date) -> str:
+    """2023年9月19日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 @dataclass
 class Awardee:
     draft: Draft
@@ -347,7 +352,7 @@ class AwardStory:
                     (11, ""),
                     *[(11, line) for line in wrap(content, 40)],
                     (11, ""),
-                    (11, f"异议人：{name}    {filed_at:%Y年%m月%d日}"),
+                    (11, f"异议人：{name}    {chinese_date(filed_at)}"),
                     (9, "（演示数据，仅供平台演示）"),
                 ]
             )
@@ -515,7 +520,7 @@ class AwardStory:
         rectify = fate in (RECTIFYING, RECTIFIED)
         self.inspect(draft, inspected, rectify=rectify)
         if fate == RECTIFYING:
-            deadline = f"{FIX_DEADLINE:%Y年%m月%d日}"
+            deadline = chinese_date(FIX_DEADLINE)
             self.report(
                 draft, self.clock(D(2023, 11, 20)), PROGRESS_FIXING.format(deadline=deadline)
             )
@@ -570,7 +575,7 @@ class AwardStory:
         application = draft.application
         when = self.clock(day)
         if rectify:
-            deadline = f"{FIX_DEADLINE:%Y年%m月%d日}"
+            deadline = chinese_date(FIX_DEADLINE)
             findings = self.rng.choice(FINDINGS_RECTIFY).format(deadline=deadline)
             result = InspectionResult.RECTIFY
         else:
@@ -619,7 +624,7 @@ class AwardStory:
         self.achieved[application.pk] = achieved
         lines = [
             f"{draft.applicant.name}按照申报书确定的具体方案实施“{application.title}”，"
-            f"于2023年10月启动，{day:%Y年%m月%d日}完成工作总结。"
+            f"于2023年10月启动，{chinese_date(day)}完成工作总结。"
         ]
         steps = ["一是", "二是", "三是", "四是", "五是"]
         for index, (output, actual) in enumerate(achieved):

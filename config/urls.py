@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("projects.urls")),
     path("", include("awards.urls")),
+    path("", include("kpis.urls")),
     path("", include("society.urls")),
 ]
 

@@ -26,7 +26,11 @@ def navigation(request) -> list[NavItem]:
     if user is None or not user.is_authenticated:
         items = []
     elif is_secretariat(user):
-        items = [(_("首页"), home), (_("管理后台"), reverse("admin:index"))]
+        items = [
+            (_("首页"), home),
+            (_("指标看板"), reverse("kpis:dashboard")),
+            (_("管理后台"), reverse("admin:index")),
+        ]
     elif is_officer(user):
         items = [
             (_("本机构"), own_organisation_url(user, "detail")),
@@ -37,7 +41,7 @@ def navigation(request) -> list[NavItem]:
     elif is_expert(user):
         items = [(_("首页"), home), (_("评审任务"), reverse("projects:review-list"))]
     elif is_leader(user):
-        items = [(_("首页"), home)]
+        items = [(_("首页"), home), (_("指标看板"), reverse("kpis:dashboard"))]
     elif is_member(user):
         items = [(_("我的会员信息"), home)]
     else:

@@ -137,6 +137,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "awards.tasks.send_final_report_reminders",
         "schedule": crontab(hour=8, minute=0),  # daily; each reminder is sent once
     },
+    "weekly-progress-report": {
+        "task": "kpis.tasks.weekly_progress_report",
+        # Monday 07:00; the report is as of Monday 00:00, so a rerun that week finds it.
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
 }
 
 # Cache: per process by default; set CACHE_URL (e.g. redis://redis:6379/1) to share it

@@ -37,6 +37,7 @@ def navigation(request) -> list[NavItem]:
             (_("机构会员"), own_organisation_url(user, "members")),
             (_("申报项目"), reverse("projects:application-list")),
             (_("申报通知"), reverse("projects:call-list")),
+            (_("指标填报"), reverse("kpis:record-list")),
         ]
     elif is_expert(user):
         items = [(_("首页"), home), (_("评审任务"), reverse("projects:review-list"))]

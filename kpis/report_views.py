@@ -68,6 +68,9 @@ class ReportListView(ReportAccessMixin, ListView):
         if not form.is_valid():
             self.object_list = self.get_queryset()
             return self.render_to_response(self.get_context_data(form=form), status=400)
+        # report_create commits the report (requests run outside a transaction), so the
+        # build is queued after the commit, here rather than in on_commit, because the
+        # page must say whether the queue could be reached.
         as_of = timezone.now().replace(second=0, microsecond=0)
         report = report_create(year=form.cleaned_data["year"], as_of=as_of, user=request.user)
         if report.status == ReportStatus.READY:

@@ -146,7 +146,7 @@ def _snapshot(report_id: int) -> tuple[ProgressReport, list[IndicatorProgress]]:
         report.save(update_fields=["status", "updated_at"])
         # Not READY, so nothing was published: a previous attempt's snapshot is replaced.
         report.snapshots.all().delete()
-        progress = year_progress(report.year, timezone.localdate(report.as_of))
+        progress = year_progress(report.year, as_of=report.as_of)
         IndicatorSnapshot.objects.bulk_create(
             IndicatorSnapshot(
                 report=report,

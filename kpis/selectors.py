@@ -90,8 +90,8 @@ def status_of(progress: Decimal, elapsed: Decimal) -> str:
 def verified_records(year: int, as_of: datetime.datetime | None = None):
     """The records that count; with `as_of`, only those verified by then."""
     records = Record.objects.filter(indicator__year=year, status=RecordStatus.VERIFIED)
-    if as_of is not None:
-        records = records.filter(verified_at__lte=as_of)
+    if as_of is not None:  # records verified without a time (imports of old data) count
+        records = records.filter(Q(verified_at__lte=as_of) | Q(verified_at__isnull=True))
     return records
 
 

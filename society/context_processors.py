@@ -29,6 +29,7 @@ def navigation(request) -> list[NavItem]:
         items = [
             (_("首页"), home),
             (_("指标看板"), reverse("kpis:dashboard")),
+            (_("进展报告"), reverse("kpis:report-list")),
             (_("管理后台"), reverse("admin:index")),
         ]
     elif is_officer(user):
@@ -42,7 +43,11 @@ def navigation(request) -> list[NavItem]:
     elif is_expert(user):
         items = [(_("首页"), home), (_("评审任务"), reverse("projects:review-list"))]
     elif is_leader(user):
-        items = [(_("首页"), home), (_("指标看板"), reverse("kpis:dashboard"))]
+        items = [
+            (_("首页"), home),
+            (_("指标看板"), reverse("kpis:dashboard")),
+            (_("进展报告"), reverse("kpis:report-list")),
+        ]
     elif is_member(user):
         items = [(_("我的会员信息"), home)]
     else:

@@ -54,3 +54,16 @@ def test_same_records_on_a_second_run(demo):
     assert not Record.objects.exists()
     build_kpi_demo(scale=0.1)
     assert fingerprint() == first
+
+
+def test_monthly_reports_give_the_trend_chart_a_rising_line(demo):
+    from django.db.models import Avg
+
+    from kpis.models import ProgressReport
+
+    reports = list(ProgressReport.objects.filter(year=2023).order_by("as_of"))
+    assert [r.as_of.month for r in reports] == [7, 8, 9, 10, 11, 12]
+    assert all(r.status == "ready" and r.pdf for r in reports)
+    averages = [r.snapshots.aggregate(avg=Avg("progress"))["avg"] for r in reports]
+    assert averages == sorted(averages)
+    assert averages[0] < averages[-1]

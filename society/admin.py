@@ -251,7 +251,7 @@ class SocietyUserAdmin(SecretariatModuleMixin, AuditedAdminMixin, UserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("个人信息"), {"fields": ("last_name", "first_name", "email", "phone")}),
-        (_("角色与所属机构"), {"fields": ("role", "branch", "member_unit")}),
+        (_("角色与所属机构"), {"fields": ("role", "branch", "member_unit", "dashboard_access")}),
         (
             _("权限"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

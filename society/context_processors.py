@@ -52,6 +52,12 @@ def navigation(request) -> list[NavItem]:
         items = [(_("我的会员信息"), home)]
     else:
         items = [(_("首页"), home)]
+    if user is not None and user.is_authenticated and user.dashboard_access:
+        granted = [
+            (_("指标看板"), reverse("kpis:dashboard")),
+            (_("进展报告"), reverse("kpis:report-list")),
+        ]
+        items.extend(item for item in granted if item not in items)
     items.append(notices)
     # The active item is the one whose address is the longest prefix of this page's.
     path = request.path

@@ -154,6 +154,11 @@ class User(RulesModelMixin, AbstractUser, metaclass=RulesModelBase):
         related_name="officers",
     )
     phone = models.CharField(_("手机号"), max_length=20, blank=True, validators=[validate_phone])
+    dashboard_access = models.BooleanField(
+        _("可查看指标看板"),
+        default=False,
+        help_text=_("学会领导和秘书处总能查看；勾选后联络员或专家也可只读查看指标看板和进展报告"),
+    )
 
     class Meta(AbstractUser.Meta):
         rules_permissions = {**SECRETARIAT_ONLY, "delete": rules.is_superuser}

@@ -471,3 +471,17 @@ def test_query_count_does_not_grow_with_the_data(client, leader_user, staff_user
     small = queries(client, url)
     fill(5, staff_user)
     assert queries(client, url) == small
+
+
+@pytest.mark.parametrize("role", ["unit_officer", "expert_user"])
+def test_the_society_can_grant_the_dashboard_to_an_officer_or_expert(client, request, role):
+    user = request.getfixturevalue(role)
+    client.force_login(user)
+    assert client.get(reverse("kpis:dashboard")).status_code == 403
+    assert client.get(reverse("kpis:report-list")).status_code == 403
+    user.dashboard_access = True
+    user.save()
+    response = client.get(reverse("kpis:dashboard"))
+    assert response.status_code == 200
+    assert "指标看板" in [str(item.label) for item in response.context["nav_items"]]
+    assert client.get(reverse("kpis:report-list")).status_code == 200

@@ -27,6 +27,7 @@ from .models import (
     IndicatorSnapshot,
     Outreach,
     ProgrammeYear,
+    Record,
     SatisfactionResponse,
 )
 from .selectors import IndicatorProgress, elapsed_share, verified_records, year_progress
@@ -126,7 +127,16 @@ def dashboard_years() -> list[int]:
 
 
 def default_year(years: list[int]) -> int | None:
-    """The latest programme year (or, without one, the latest year with indicators)."""
+    """The latest year with verified records (a year just opened shows nothing yet, so the
+    last one with results comes first); else the latest programme year; else the latest."""
+    with_data = (
+        Record.objects.filter(indicator__year__in=years, status=RecordStatus.VERIFIED)
+        .order_by("-indicator__year")
+        .values_list("indicator__year", flat=True)
+        .first()
+    )
+    if with_data:
+        return with_data
     latest = ProgrammeYear.objects.filter(year__in=years).values_list("year", flat=True).first()
     return latest or (years[0] if years else None)
 

@@ -485,3 +485,11 @@ def test_the_society_can_grant_the_dashboard_to_an_officer_or_expert(client, req
     assert response.status_code == 200
     assert "指标看板" in [str(item.label) for item in response.context["nav_items"]]
     assert client.get(reverse("kpis:report-list")).status_code == 200
+
+
+def test_the_default_year_is_the_latest_with_verified_records(client, leader_user):
+    catalogue_copy(from_year=2023, to_year=2027)  # a new year opened, nothing verified yet
+    RecordFactory(indicator=indicator("I05"))
+    client.force_login(leader_user)
+    response = client.get(reverse("kpis:dashboard"))
+    assert response.context["year"] == 2023

@@ -20,7 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
 from society.admin_mixins import (
@@ -171,11 +171,11 @@ class EvidenceInline(admin.TabularInline):
 
 # Labels of the record's audit entries on its change page.
 HISTORY_LABELS = {
-    "kpis.record.reported": gettext_lazy("填报"),
-    "kpis.record.updated": gettext_lazy("修改"),
-    "kpis.record.verified": gettext_lazy("核实"),
-    "kpis.record.rejected": gettext_lazy("不通过"),
-    "kpis.evidence.added": gettext_lazy("上传佐证材料"),
+    "kpis.record.reported": pgettext_lazy("record history", "填报"),
+    "kpis.record.updated": pgettext_lazy("record history", "修改"),
+    "kpis.record.verified": pgettext_lazy("record history", "核实"),
+    "kpis.record.rejected": pgettext_lazy("record history", "不通过"),
+    "kpis.evidence.added": pgettext_lazy("record history", "上传佐证材料"),
 }
 
 RECORD_DISPLAY_FIELDS = (

@@ -145,6 +145,13 @@ class Record(RulesModelMixin, Versioned, Timestamped, metaclass=RulesModelBase):
     published_on = models.DateField(_("发表日期"), null=True, blank=True)
     sichuan_author = models.BooleanField(_("第一或通讯作者在川工作"), default=False)
     unique_key = models.CharField(max_length=200, blank=True, editable=False)
+    participants = models.ManyToManyField(
+        "society.Member",
+        verbose_name=_("参与会员"),
+        blank=True,
+        related_name="kpi_records",
+        help_text=_("作者、服务人员、培训学员等，记入其个人成长足迹"),
+    )
     status = models.CharField(
         _("核实状态"),
         max_length=20,

@@ -70,3 +70,24 @@ class ProfessionalTitle(models.TextChoices):
     ASSOCIATE_RESEARCHER = "associate_researcher", pgettext_lazy("title", "副研究员")
     ARCHITECT = "architect", pgettext_lazy("title", "高级建筑师")
     OTHER = "other", pgettext_lazy("title", "其他")
+
+
+class RegistrationStatus(models.TextChoices):
+    UNCONFIRMED = "unconfirmed", pgettext_lazy("registration status", "待确认邮箱")
+    PENDING = "pending", pgettext_lazy("registration status", "待审核")
+    APPROVED = "approved", pgettext_lazy("registration status", "已批准")
+    REJECTED = "rejected", pgettext_lazy("registration status", "未批准")
+
+
+class DuesStatus(models.TextChoices):
+    UNPAID = "unpaid", pgettext_lazy("dues status", "未缴")
+    PAID = "paid", pgettext_lazy("dues status", "已缴")
+    EXEMPT = "exempt", pgettext_lazy("dues status", "免缴")
+
+
+class ArticleKind(models.TextChoices):
+    CALL = "call", pgettext_lazy("article kind", "申报通知")
+    NOTICE = "notice", pgettext_lazy("article kind", "公示")
+    ANNOUNCEMENT = "announcement", pgettext_lazy("article kind", "通知公告")
+    NEWS = "news", pgettext_lazy("article kind", "学会新闻")
+    ACTIVITY = "activity", pgettext_lazy("article kind", "活动报道")

@@ -1,3 +1,5 @@
+import uuid
+
 import rules
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -9,12 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from rules.contrib.models import RulesModelBase, RulesModelMixin
 
 from .enums import (
+    ArticleKind,
     BranchType,
+    DuesStatus,
     Gender,
     MemberGrade,
     MemberStatus,
     OrgStatus,
     ProfessionalTitle,
+    RegistrationStatus,
     Role,
     UnitGrade,
     UnitType,
@@ -26,6 +31,7 @@ from .rules import (
     is_secretariat,
     never,
 )
+from .storage import get_private_storage
 from .validators import validate_credit_code, validate_member_number, validate_phone
 
 
@@ -191,7 +197,7 @@ class User(RulesModelMixin, AbstractUser, metaclass=RulesModelBase):
         return self.branch or self.member_unit
 
 
-class Member(RulesModelMixin, Timestamped, metaclass=RulesModelBase):
+class Member(RulesModelMixin, Versioned, Timestamped, metaclass=RulesModelBase):
     member_number = models.CharField(
         _("会员编号"), max_length=20, unique=True, validators=[validate_member_number]
     )
@@ -425,3 +431,203 @@ class SentReminder(models.Model):
 
     def __str__(self):
         return self.key
+
+
+# ---------------------------------------------------------------------------
+# Membership: self-registration, periods, dues, the growth record.
+
+
+class Registration(Timestamped):
+    """个人会员入会申请, filled in by the applicant on the public sign-up page."""
+
+    name = models.CharField(_("姓名"), max_length=50)
+    gender = models.CharField(_("性别"), max_length=10, choices=Gender.choices)
+    phone = models.CharField(_("手机号"), max_length=20, validators=[validate_phone])
+    email = models.EmailField(_("电子邮箱"))
+    employer = models.ForeignKey(
+        MemberUnit,
+        verbose_name=_("工作单位（会员单位）"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    employer_name = models.CharField(_("工作单位"), max_length=150)
+    title = models.CharField(
+        _("职称"), max_length=30, choices=ProfessionalTitle.choices, blank=True
+    )
+    expertise = models.ManyToManyField(
+        ExpertiseArea, verbose_name=_("专业领域"), blank=True, related_name="+"
+    )
+    branches = models.ManyToManyField(
+        Branch, verbose_name=_("意向分支机构"), blank=True, related_name="+"
+    )
+    consent_at = models.DateTimeField(_("同意隐私声明时间"))
+    email_confirmed_at = models.DateTimeField(_("邮箱确认时间"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"),
+        max_length=20,
+        choices=RegistrationStatus.choices,
+        default=RegistrationStatus.UNCONFIRMED,
+        db_index=True,
+    )
+    decision_note = models.CharField(_("审核意见"), max_length=300, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    member = models.OneToOneField(
+        "Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="registration"
+    )
+    client_hash = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("入会申请")
+        verbose_name_plural = _("入会申请")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name}（{self.get_status_display()}）"
+
+
+class MemberNumberCounter(models.Model):
+    """The last member number given out for a year; its row is locked while one is taken."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("会员编号计数")
+        verbose_name_plural = _("会员编号计数")
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+
+class MembershipPeriod(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="periods")
+    grade = models.CharField(_("会员等级"), max_length=20, choices=MemberGrade.choices)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+
+    class Meta:
+        verbose_name = _("会籍期")
+        verbose_name_plural = _("会籍期")
+        ordering = ["member", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=models.F("starts_on")), name="period_ends_after_start"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.starts_on}—{self.ends_on}"
+
+
+class Dues(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="dues")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    amount = models.DecimalField(_("金额（元）"), max_digits=8, decimal_places=2)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=DuesStatus.choices, default=DuesStatus.UNPAID
+    )
+    paid_on = models.DateField(_("缴费日期"), null=True, blank=True)
+    receipt_number = models.CharField(_("票据号"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("会费")
+        verbose_name_plural = _("会费")
+        ordering = ["member", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "year"], name="dues_once_per_year"),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(paid_on__isnull=False), name="paid_dues_have_a_date"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.year} {self.get_status_display()}"
+
+
+def growth_evidence_path(instance, filename):
+    return f"growth/{instance.member_id}/{uuid.uuid4().hex}.{filename.rsplit('.', 1)[-1].lower()}"
+
+
+class GrowthEntry(Timestamped):
+    """An entry a member adds to their own 个人成长足迹, with evidence."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="growth_entries")
+    occurred_on = models.DateField(_("日期"))
+    title = models.CharField(_("事项"), max_length=200)
+    description = models.TextField(_("说明"), blank=True)
+    evidence = models.FileField(
+        _("证明材料"), upload_to=growth_evidence_path, storage=get_private_storage, blank=True
+    )
+    evidence_name = models.CharField(_("证明材料文件名"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("成长足迹")
+        verbose_name_plural = _("成长足迹")
+        ordering = ["-occurred_on", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+# ---------------------------------------------------------------------------
+# 信息发布: notices and news the secretariat publishes.
+
+
+class Article(RulesModelMixin, Timestamped, metaclass=RulesModelBase):
+    kind = models.CharField(_("栏目"), max_length=20, choices=ArticleKind.choices)
+    title = models.CharField(_("标题"), max_length=200)
+    summary = models.CharField(_("摘要"), max_length=300, blank=True)
+    body = models.TextField(_("正文"))
+    publish_at = models.DateTimeField(
+        _("发布时间"), db_index=True, help_text=_("到此时间后公开显示")
+    )
+    published = models.BooleanField(_("发布"), default=False)
+    call = models.ForeignKey(
+        "projects.Call",
+        verbose_name=_("对应申报批次"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles",
+        help_text=_("申报通知链接到该批次的申报页面"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("信息发布")
+        verbose_name_plural = _("信息发布")
+        ordering = ["-publish_at", "-id"]
+        rules_permissions = SECRETARIAT_ONLY
+
+    def __str__(self):
+        return self.title
+
+
+def article_attachment_path(instance, filename):
+    return (
+        f"articles/{instance.article_id}/{uuid.uuid4().hex}.{filename.rsplit('.', 1)[-1].lower()}"
+    )
+
+
+class ArticleAttachment(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(
+        _("文件"), upload_to=article_attachment_path, storage=get_private_storage
+    )
+    original_name = models.CharField(_("文件名"), max_length=150)
+    size = models.PositiveIntegerField(_("大小（字节）"), default=0)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.original_name

@@ -6,9 +6,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .audit import action_name, field_changes, log_action, snapshot
-from .errors import StaleEditError
-from .models import Branch, MemberUnit
+from ..audit import action_name, field_changes, log_action, snapshot
+from ..errors import StaleEditError
+from ..models import Branch, MemberUnit
 
 # What an officer may change on their own organisation's profile.
 BRANCH_PROFILE_FIELDS = (

@@ -6,12 +6,9 @@ rate-limited per client in the cache (every POST counts) on top of the service's
 """
 
 import datetime
-import hashlib
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.cache import cache
 from django.db.models import F, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -22,6 +19,7 @@ from django.views.generic import ListView, TemplateView, View
 
 from projects.selectors import applications_for
 from society.errors import DomainError
+from society.ratelimit import client_hash, rate_exceeded
 from society.rules import is_officer, is_secretariat
 
 from .calendar import is_working_day
@@ -36,22 +34,14 @@ OBJECTION_POSTS_PER_WINDOW = 5
 OBJECTION_WINDOW_SECONDS = 10 * 60
 
 
-def client_hash(request) -> str:
-    """Who is posting, without keeping their address: sha256 of the secret key and the IP."""
-    address = request.META.get("REMOTE_ADDR", "")
-    return hashlib.sha256(f"{settings.SECRET_KEY}{address}".encode()).hexdigest()
-
-
 def objection_rate_exceeded(client: str) -> bool:
     """Count this POST; True once the client has posted more than the window allows."""
-    key = f"awards:objection-posts:{client}"
-    cache.add(key, 0, OBJECTION_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between add and incr
-        cache.set(key, 1, OBJECTION_WINDOW_SECONDS)
-        count = 1
-    return count > OBJECTION_POSTS_PER_WINDOW
+    return rate_exceeded(
+        "awards:objection-posts",
+        client,
+        limit=OBJECTION_POSTS_PER_WINDOW,
+        window=OBJECTION_WINDOW_SECONDS,
+    )
 
 
 def notice_awards(notice: PublicNotice) -> list[Award]:

@@ -59,7 +59,11 @@ def test_same_records_on_a_second_run(demo):
 def test_monthly_reports_give_the_trend_chart_a_rising_line(demo):
     from django.db.models import Avg
 
+    from kpis.demo import KpiDemo
     from kpis.models import ProgressReport
+
+    assert not ProgressReport.objects.exists()  # skipped below scale 1
+    assert KpiDemo(scale=0.1).monthly_reports() == 6
 
     reports = list(ProgressReport.objects.filter(year=2023).order_by("as_of"))
     assert [r.as_of.month for r in reports] == [7, 8, 9, 10, 11, 12]

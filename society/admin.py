@@ -5,14 +5,18 @@ in each model's Meta.rules_permissions; they need no Django group.
 """
 
 import json
+from functools import partial
 
 from django.apps import apps
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
-from django.urls import NoReverseMatch, reverse
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
@@ -23,19 +27,28 @@ from .admin_mixins import (
     SecretariatModuleMixin,
     SpreadsheetAdminMixin,
     VersionedAdminMixin,
+    history_rows,
 )
 from .audit import action_name, log_action
+from .enums import DuesStatus, RegistrationStatus
+from .errors import DomainError
 from .models import (
     AuditEntry,
     Branch,
+    Dues,
     Expert,
     ExpertiseArea,
     Member,
+    MembershipPeriod,
     MemberUnit,
+    Registration,
     StaffMember,
     User,
 )
+from .registration_forms import DuesPaymentForm, RejectRegistrationForm
 from .resources import BranchResource, ExpertResource, MemberResource, MemberUnitResource
+from .rules import is_secretariat
+from .services import dues_record_payment, registration_approve, registration_reject
 
 
 class RegistryAdmin(SecretariatModuleMixin, AuditedAdminMixin, admin.ModelAdmin):
@@ -115,9 +128,51 @@ class MemberUnitAdmin(VersionedAdminMixin, RegistrySpreadsheetAdmin):
         return obj.member_count
 
 
+class SecretariatOnlyAdminMixin:
+    """For models without rules permissions: the secretariat may do everything, nobody else."""
+
+    def has_view_permission(self, request, obj=None):
+        return is_secretariat(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return is_secretariat(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_secretariat(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_secretariat(request.user)
+
+
+class MembershipPeriodInline(SecretariatOnlyAdminMixin, admin.TabularInline):
+    model = MembershipPeriod
+    extra = 0
+    fields = ("grade", "starts_on", "ends_on")
+
+
+class DuesInline(SecretariatOnlyAdminMixin, admin.TabularInline):
+    """Dues rows are added here; payments are recorded on their own page (dues_record_payment)."""
+
+    model = Dues
+    extra = 0
+    can_delete = False
+    fields = ("year", "amount", "status", "paid_on", "receipt_number", "payment_link")
+    readonly_fields = ("status", "paid_on", "receipt_number", "payment_link")
+
+    @admin.display(description=_("登记会费"))
+    def payment_link(self, obj):
+        if obj.pk is None or obj.status != DuesStatus.UNPAID:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:society_dues_pay", args=[obj.pk]), _("登记会费")
+        )
+
+
 @admin.register(Member)
 class MemberAdmin(RegistrySpreadsheetAdmin):
     resource_classes = [MemberResource]
+    inlines = [MembershipPeriodInline, DuesInline]
+    readonly_fields = ("certificate_link",)
     list_display = (
         "member_number",
         "name",
@@ -165,6 +220,7 @@ class MemberAdmin(RegistrySpreadsheetAdmin):
                     "grade",
                     "joined_on",
                     "status",
+                    "certificate_link",
                 )
             },
         ),
@@ -189,6 +245,13 @@ class MemberAdmin(RegistrySpreadsheetAdmin):
     @admin.display(description=_("工作单位"), ordering="employer__name")
     def employer_column(self, obj):
         return obj.employer_display
+
+    @admin.display(description=_("会员证"))
+    def certificate_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        url = reverse("member-certificate-of", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("下载会员证"))
 
 
 @admin.register(Expert)
@@ -434,3 +497,242 @@ class AuditEntryAdmin(SecretariatModuleMixin, admin.ModelAdmin):
     @admin.display(description=_("内容"))
     def data_display(self, entry):
         return format_html("<pre>{}</pre>", json.dumps(entry.data, ensure_ascii=False, indent=2))
+
+
+# ---------------------------------------------------------------------------
+# Membership: 入会申请 decided through the services, dues payments recorded through theirs.
+
+
+def admin_page(model_admin, request, template, **context):
+    return TemplateResponse(
+        request,
+        template,
+        {
+            **model_admin.admin_site.each_context(request),
+            "opts": model_admin.model._meta,
+            **context,
+        },
+    )
+
+
+def secretariat_object(model_admin, request, object_id):
+    if not is_secretariat(request.user):
+        raise PermissionDenied
+    obj = model_admin.get_object(request, unquote(object_id))
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def registration_change_url(registration: Registration) -> str:
+    return reverse("admin:society_registration_change", args=[registration.pk])
+
+
+@admin.register(Registration)
+class RegistrationAdmin(SecretariatOnlyAdminMixin, admin.ModelAdmin):
+    """Read only: the applicant wrote it; staff 批准 or 不予批准 with a reason."""
+
+    change_form_template = "admin/society/registration/change_form.html"
+    list_display = (
+        "name",
+        "phone",
+        "email",
+        "employer_name",
+        "title",
+        "status",
+        "created_at",
+        "email_confirmed_at",
+        "member",
+    )
+    list_filter = ("status", "created_at")
+    list_select_related = ("member",)
+    search_fields = ("name", "phone", "email", "employer_name")
+    date_hierarchy = "created_at"
+    actions = ["approve_selected"]
+    fields = (
+        "name",
+        "gender",
+        "phone",
+        "email",
+        "employer",
+        "employer_name",
+        "title",
+        "expertise_list",
+        "branch_list",
+        "consent_at",
+        "created_at",
+        "email_confirmed_at",
+        "status",
+        "decision_note",
+        "decided_by",
+        "decided_at",
+        "member",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("expertise", "branches")
+
+    @admin.display(description=_("专业领域"))
+    def expertise_list(self, obj):
+        return "、".join(area.name for area in obj.expertise.all()) or "—"
+
+    @admin.display(description=_("意向分支机构"))
+    def branch_list(self, obj):
+        return "、".join(branch.name for branch in obj.branches.all()) or "—"
+
+    def get_urls(self):
+        def wrap(view):
+            return self.admin_site.admin_view(partial(view, self))
+
+        return [
+            path(
+                "<path:object_id>/approve/",
+                wrap(registration_approve_view),
+                name="society_registration_approve",
+            ),
+            path(
+                "<path:object_id>/reject/",
+                wrap(registration_reject_view),
+                name="society_registration_reject",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(
+                {
+                    "title": _("审核入会申请"),
+                    "show_save": False,
+                    "show_save_and_continue": False,
+                    "show_save_and_add_another": False,
+                    "can_approve": obj.status == RegistrationStatus.PENDING,
+                    "can_reject": obj.status
+                    in (RegistrationStatus.PENDING, RegistrationStatus.UNCONFIRMED),
+                    "reject_form": RejectRegistrationForm(),
+                    "approve_url": reverse("admin:society_registration_approve", args=[obj.pk]),
+                    "reject_url": reverse("admin:society_registration_reject", args=[obj.pk]),
+                    "audit_history": history_rows(obj),
+                }
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.action(description=_("批准所选"), permissions=["change"])
+    def approve_selected(self, request, queryset):
+        done = 0
+        for registration in queryset.order_by("created_at", "pk"):
+            try:
+                registration_approve(registration=registration, user=request.user)
+            except DomainError as error:
+                self.message_user(request, f"{registration.name}：{error.message}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request, _("已批准 %(n)d 份入会申请。") % {"n": done}, messages.SUCCESS
+            )
+
+
+def registration_approve_view(model_admin, request, object_id):
+    registration = secretariat_object(model_admin, request, object_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        member = registration_approve(registration=registration, user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("已批准%(name)s的入会申请，会员编号 %(number)s，已发邮件通知设置密码。")
+            % {"name": member.name, "number": member.member_number},
+        )
+    return HttpResponseRedirect(registration_change_url(registration))
+
+
+def registration_reject_view(model_admin, request, object_id):
+    registration = secretariat_object(model_admin, request, object_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = RejectRegistrationForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        registration_reject(registration=registration, user=request.user, reason=reason)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已不予批准%(name)s的入会申请。") % {"name": registration.name})
+    return HttpResponseRedirect(registration_change_url(registration))
+
+
+@admin.register(Dues)
+class DuesAdmin(SecretariatOnlyAdminMixin, admin.ModelAdmin):
+    """Dues are added on the member's page; a payment or exemption is recorded on its own
+    page through dues_record_payment, never typed into the row."""
+
+    list_display = ("member", "year", "amount", "status", "paid_on", "receipt_number", "pay")
+    list_filter = ("status", "year")
+    list_select_related = ("member",)
+    search_fields = ("member__name", "member__member_number", "receipt_number")
+    fields = ("member", "year", "amount", "status", "paid_on", "receipt_number")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("登记会费"))
+    def pay(self, obj):
+        return DuesInline.payment_link(None, obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/pay/",
+                self.admin_site.admin_view(partial(dues_pay_view, self)),
+                name="society_dues_pay",
+            ),
+            *super().get_urls(),
+        ]
+
+
+def dues_pay_view(model_admin, request, object_id):
+    dues = secretariat_object(model_admin, request, object_id)
+    form = DuesPaymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dues_record_payment(
+                dues=dues,
+                user=request.user,
+                paid_on=form.cleaned_data["paid_on"],
+                receipt_number=form.cleaned_data["receipt_number"],
+                exempt=form.cleaned_data["exempt"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("已登记%(member)s %(year)s 年度会费：%(status)s。")
+                % {"member": dues.member, "year": dues.year, "status": dues.get_status_display()},
+            )
+            return HttpResponseRedirect(
+                reverse("admin:society_member_change", args=[dues.member_id])
+            )
+    return admin_page(
+        model_admin,
+        request,
+        "admin/society/dues/pay.html",
+        title=_("登记会费"),
+        form=form,
+        original=dues,
+    )

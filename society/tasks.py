@@ -1,9 +1,16 @@
+import datetime
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Notification
+from .enums import DuesStatus, MemberStatus
+from .models import Dues, MembershipPeriod, Notification
+from .notifications import notify, remind_once
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -22,3 +29,43 @@ def send_notification_mail(notification_id: int) -> bool:
     )
     Notification.objects.filter(pk=note.pk).update(mailed_at=timezone.now())
     return True
+
+
+RENEWAL_NOTICE_DAYS = 30
+
+
+@shared_task
+def send_renewal_reminders() -> int:
+    """Remind active members whose membership period ends within 30 days and who owe dues;
+    each period is reminded once (society.SentReminder). Returns how many were sent."""
+    today = timezone.localdate()
+    later_period = MembershipPeriod.objects.filter(
+        member=OuterRef("member"), ends_on__gt=OuterRef("ends_on")
+    )
+    unpaid = Dues.objects.filter(member=OuterRef("member"), status=DuesStatus.UNPAID)
+    periods = (
+        MembershipPeriod.objects.filter(
+            ends_on__gte=today,
+            ends_on__lte=today + datetime.timedelta(days=RENEWAL_NOTICE_DAYS),
+            member__status=MemberStatus.ACTIVE,
+            member__user__isnull=False,
+        )
+        .filter(Exists(unpaid), ~Exists(later_period))
+        .select_related("member__user")
+    )
+    sent = 0
+    for period in periods:
+        if not remind_once(f"society.membership.renewal:{period.pk}"):
+            continue
+        notify(
+            users=[period.member.user],
+            title=_("会籍即将到期，请续缴会费"),
+            body=_(
+                "%(name)s，您好：您的会籍将于 %(end)s 到期，尚有未缴会费。"
+                "请按学会通知缴纳会费以续期；如已缴纳，请联系秘书处登记。"
+            )
+            % {"name": period.member.name, "end": period.ends_on.isoformat()},
+            url=reverse("home"),
+        )
+        sent += 1
+    return sent

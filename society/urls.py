@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import notification_views, views
+from . import notification_views, registration_views, views
 from .models import Branch, MemberUnit
 
 
@@ -45,5 +45,22 @@ urlpatterns = [
         "notifications/read-all/",
         notification_views.NotificationReadAllView.as_view(),
         name="notification_read_all",
+    ),
+    path("register/", registration_views.RegisterView.as_view(), name="register"),
+    path("register/sent/", registration_views.RegisterSentView.as_view(), name="register-sent"),
+    path(
+        "register/confirm/<str:token>/",
+        registration_views.RegisterConfirmView.as_view(),
+        name="register-confirm",
+    ),
+    path(
+        "me/certificate/",
+        registration_views.MemberCertificateView.as_view(),
+        name="member-certificate",
+    ),
+    path(
+        "members/<int:pk>/certificate/",
+        registration_views.MemberCertificateView.as_view(),
+        name="member-certificate-of",
     ),
 ]

@@ -142,6 +142,10 @@ CELERY_BEAT_SCHEDULE = {
         # Monday 07:00; the report is as of Monday 00:00, so a rerun that week finds it.
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),
     },
+    "membership-renewal-reminders": {
+        "task": "society.tasks.send_renewal_reminders",
+        "schedule": crontab(hour=9, minute=0),  # daily; each period is reminded once
+    },
 }
 
 # Cache: per process by default; set CACHE_URL (e.g. redis://redis:6379/1) to share it

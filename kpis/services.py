@@ -18,7 +18,7 @@ from society.services import versioned_update
 from society.uploads import check_upload
 
 from .enums import Basis, Measure, RecordStatus
-from .models import Indicator, ProgrammeYear, Record, RecordEvidence
+from .models import Indicator, ProgrammeYear, Record, RecordEvidence, SatisfactionResponse
 from .rules import is_record_officer
 
 
@@ -260,3 +260,38 @@ def record_reject(*, record: Record, user: User, note: str) -> Record:
             )
     record.refresh_from_db()
     return record
+
+
+# ---------------------------------------------------------------------------
+# Satisfaction: a member rates a service they took part in, once.
+
+
+def satisfaction_submit(
+    *, record: Record, member, user: User, rating: int, comment: str = ""
+) -> SatisfactionResponse:
+    """满意度评价 of one verified service by one of its participants; one answer each."""
+    if member.user_id != user.pk:
+        raise DomainError(_("只能以本人身份评价服务。"), code="forbidden")
+    if (
+        record.status != RecordStatus.VERIFIED
+        or not record.participants.filter(pk=member.pk).exists()
+    ):
+        raise DomainError(_("您没有参与这项服务，不能评价。"), code="not_participant")
+    if rating not in range(1, 6):
+        raise DomainError(_("请选择 1 至 5 分。"), code="rating")
+    duplicate = _("您已评价过这项服务，每项服务只能评价一次。")
+    if SatisfactionResponse.objects.filter(record=record, member=member).exists():
+        raise DomainError(duplicate, code="duplicate")
+    response = SatisfactionResponse(
+        record=record, member=member, rating=rating, comment=(comment or "").strip()[:300]
+    )
+    response.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            response.save()
+            log_action(
+                "kpis.satisfaction.submitted", user=user, obj=record, data={"rating": rating}
+            )
+    except IntegrityError as error:  # a second answer saved at the same moment
+        raise DomainError(duplicate, code="duplicate") from error
+    return response

@@ -30,6 +30,7 @@ def navigation(request) -> list[NavItem]:
             (_("首页"), home),
             (_("指标看板"), reverse("kpis:dashboard")),
             (_("进展报告"), reverse("kpis:report-list")),
+            (_("资料完整度"), reverse("member-completeness")),
             (_("管理后台"), reverse("admin:index")),
         ]
     elif is_officer(user):
@@ -49,7 +50,12 @@ def navigation(request) -> list[NavItem]:
             (_("进展报告"), reverse("kpis:report-list")),
         ]
     elif is_member(user):
-        items = [(_("我的会员信息"), home)]
+        items = [
+            (_("我的会员信息"), home),
+            (_("我的资料"), reverse("me-profile")),
+            (_("成长足迹"), reverse("me-growth")),
+            (_("服务评价"), reverse("me-services")),
+        ]
     else:
         items = [(_("首页"), home)]
     if user is not None and user.is_authenticated and user.dashboard_access:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import notification_views, registration_views, views
+from . import member_views, notification_views, registration_views, views
 from .models import Branch, MemberUnit
 
 
@@ -62,5 +62,14 @@ urlpatterns = [
         "members/<int:pk>/certificate/",
         registration_views.MemberCertificateView.as_view(),
         name="member-certificate-of",
+    ),
+    path("me/profile/", member_views.ProfileView.as_view(), name="me-profile"),
+    path("me/growth/", member_views.GrowthView.as_view(), name="me-growth"),
+    path("me/growth/pdf/", member_views.GrowthPdfView.as_view(), name="me-growth-pdf"),
+    path("me/services/", member_views.ServicesView.as_view(), name="me-services"),
+    path(
+        "members/completeness/",
+        member_views.CompletenessView.as_view(),
+        name="member-completeness",
     ),
 ]

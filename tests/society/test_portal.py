@@ -201,15 +201,31 @@ def test_member_home_shows_own_record_with_masked_phone(client, member_user):
 @pytest.mark.parametrize(
     "role, labels, absent",
     [
-        ("staff_user", ["首页", "指标看板", "进展报告", "管理后台", "公示公告"], ["本机构"]),
+        (
+            "staff_user",
+            ["首页", "指标看板", "进展报告", "资料完整度", "管理后台", "公示公告"],
+            ["本机构"],
+        ),
         (
             "unit_officer",
             ["本机构", "机构会员", "申报项目", "申报通知", "指标填报", "公示公告"],
             ["管理后台"],
         ),
-        ("expert_user", ["首页", "评审任务", "公示公告"], ["管理后台", "本机构", "指标看板"]),
-        ("leader_user", ["首页", "指标看板", "进展报告", "公示公告"], ["管理后台", "本机构"]),
-        ("member_user", ["我的会员信息", "公示公告"], ["管理后台", "本机构"]),
+        (
+            "expert_user",
+            ["首页", "评审任务", "公示公告"],
+            ["管理后台", "本机构", "指标看板"],
+        ),
+        (
+            "leader_user",
+            ["首页", "指标看板", "进展报告", "公示公告"],
+            ["管理后台", "本机构"],
+        ),
+        (
+            "member_user",
+            ["我的会员信息", "我的资料", "成长足迹", "服务评价", "公示公告"],
+            ["管理后台", "本机构"],
+        ),
     ],
 )
 def test_navigation_per_role(client, request, role, labels, absent):

@@ -707,7 +707,7 @@ class DuesAdmin(SecretariatOnlyAdminMixin, admin.ModelAdmin):
 
 def dues_pay_view(model_admin, request, object_id):
     dues = secretariat_object(model_admin, request, object_id)
-    form = DuesPaymentForm(request.POST or None)
+    form = DuesPaymentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             dues_record_payment(

@@ -84,6 +84,10 @@ def form_data(response) -> dict:
             data[name] = [str(item) for item in value]
         else:
             data[name] = str(value)
+    for inline in response.context.get("inline_admin_formsets", []):
+        management = inline.formset.management_form
+        for name in management.fields:
+            data[management[name].html_name] = str(management[name].value())
     return data
 
 

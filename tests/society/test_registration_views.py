@@ -208,3 +208,8 @@ def test_sign_up_pages_open_to_every_role(client, request, role):
         client.force_login(request.getfixturevalue(role))
     assert client.get(reverse("register")).status_code == 200
     assert client.get(reverse("register-sent")).status_code == 200
+
+
+def test_member_home_links_the_certificate(client, approved_member):
+    client.force_login(approved_member.user)
+    assert reverse("member-certificate") in client.get(reverse("home")).content.decode()

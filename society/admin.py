@@ -736,3 +736,6 @@ def dues_pay_view(model_admin, request, object_id):
         form=form,
         original=dues,
     )
+
+
+from . import article_admin  # noqa: E402, F401  信息发布

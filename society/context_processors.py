@@ -65,6 +65,7 @@ def navigation(request) -> list[NavItem]:
         ]
         items.extend(item for item in granted if item not in items)
     items.append(notices)
+    items.append((_("信息发布"), reverse("article-list")))
     # The active item is the one whose address is the longest prefix of this page's.
     path = request.path
     matches = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import member_views, notification_views, registration_views, views
+from . import article_views, member_views, notification_views, registration_views, views
 from .models import Branch, MemberUnit
 
 
@@ -71,5 +71,12 @@ urlpatterns = [
         "members/completeness/",
         member_views.CompletenessView.as_view(),
         name="member-completeness",
+    ),
+    path("news/", article_views.ArticleListView.as_view(), name="article-list"),
+    path("news/<int:pk>/", article_views.ArticleDetailView.as_view(), name="article-detail"),
+    path(
+        "news/attachments/<int:pk>/",
+        article_views.AttachmentDownloadView.as_view(),
+        name="article-attachment",
     ),
 ]

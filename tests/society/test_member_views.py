@@ -81,6 +81,7 @@ def test_member_menu(client, member_user):
         "成长足迹",
         "服务评价",
         "公示公告",
+        "信息发布",
     ]
     assert items["成长足迹"].active
     assert not items["我的会员信息"].active

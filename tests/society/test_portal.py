@@ -203,27 +203,27 @@ def test_member_home_shows_own_record_with_masked_phone(client, member_user):
     [
         (
             "staff_user",
-            ["首页", "指标看板", "进展报告", "资料完整度", "管理后台", "公示公告"],
+            ["首页", "指标看板", "进展报告", "资料完整度", "管理后台", "公示公告", "信息发布"],
             ["本机构"],
         ),
         (
             "unit_officer",
-            ["本机构", "机构会员", "申报项目", "申报通知", "指标填报", "公示公告"],
+            ["本机构", "机构会员", "申报项目", "申报通知", "指标填报", "公示公告", "信息发布"],
             ["管理后台"],
         ),
         (
             "expert_user",
-            ["首页", "评审任务", "公示公告"],
+            ["首页", "评审任务", "公示公告", "信息发布"],
             ["管理后台", "本机构", "指标看板"],
         ),
         (
             "leader_user",
-            ["首页", "指标看板", "进展报告", "公示公告"],
+            ["首页", "指标看板", "进展报告", "公示公告", "信息发布"],
             ["管理后台", "本机构"],
         ),
         (
             "member_user",
-            ["我的会员信息", "我的资料", "成长足迹", "服务评价", "公示公告"],
+            ["我的会员信息", "我的资料", "成长足迹", "服务评价", "公示公告", "信息发布"],
             ["管理后台", "本机构"],
         ),
     ],
@@ -614,4 +614,7 @@ def test_404_page_is_chinese(client, unit_officer):
 
 def test_anonymous_visitors_see_the_public_notices_in_the_menu(client, db):
     nav = client.get(reverse("awards:notice-list")).context["nav_items"]
-    assert [(str(item.label), item.active) for item in nav] == [("公示公告", True)]
+    assert [(str(item.label), item.active) for item in nav] == [
+        ("公示公告", True),
+        ("信息发布", False),
+    ]

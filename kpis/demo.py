@@ -8,6 +8,7 @@ organisations grows), evidence files are small PDFs stored once per content.
 import datetime
 import hashlib
 import random
+from collections import defaultdict
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -81,6 +82,11 @@ TOPICS = [
 ]
 UNREVIEWED_SHARE = 0.12  # still 待核实
 REJECTED_SHARE = 0.04
+# Members named on verified records (and so in their growth record): code -> how many.
+# Papers and popular-science works have authors, trainings trainees; services have the
+# members who served besides those who answered the satisfaction form.
+PARTICIPANTS = {"A02": (1, 3), "A05": (1, 2), "P05": (8, 20), "I05": (1, 3)}
+DEMO_MEMBER = "huiyuan"
 
 
 def _day(rng: random.Random, start=START, end=END) -> datetime.date:
@@ -94,6 +100,7 @@ def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
 class KpiDemo:
     def __init__(self, *, scale: float, seed: int = SEED):
         self.rng = random.Random(seed)
+        self.people_rng = random.Random(seed + 1)  # participants: the records stay the same
         self.scale = scale
         self.indicators = {i.code: i for i in Indicator.objects.filter(year=YEAR)}
         self.staff = User.objects.filter(role=Role.STAFF, is_staff=True).order_by("pk").first()
@@ -209,7 +216,13 @@ class KpiDemo:
         return record
 
     def build(self) -> dict:
-        records = Record.objects.bulk_create(self.records(), batch_size=1000)
+        rows = self.records()
+        demo_member = (
+            Member.objects.filter(user__username=DEMO_MEMBER).select_related("employer").first()
+        )
+        if demo_member is not None:
+            rows.append(self.current_service(demo_member))
+        records = Record.objects.bulk_create(rows, batch_size=1000)
         evidence = []
         for record in records:
             name, size, digest = self.evidence_file(record.title)
@@ -228,6 +241,7 @@ class KpiDemo:
         RecordEvidence.objects.bulk_create(evidence, batch_size=1000)
         outreach = self.outreach()
         responses = self.satisfaction(records)
+        responses += self.participants(records, demo_member)
         # Below scale 1 (the tests' small data sets) the six PDF renderings are skipped.
         reports = self.monthly_reports() if self.scale >= 1 else 0
         return {
@@ -275,8 +289,12 @@ class KpiDemo:
         return len(rows)
 
     def satisfaction(self, records: list[Record]) -> int:
-        services = [
-            r for r in records if r.indicator.code == "I05" and r.status == RecordStatus.VERIFIED
+        services = [  # of the programme year: this year's service waits for its answers
+            r
+            for r in records
+            if r.indicator.code == "I05"
+            and r.status == RecordStatus.VERIFIED
+            and r.occurred_on.year == YEAR
         ]
         members = list(
             Member.objects.filter(status=MemberStatus.ACTIVE)
@@ -300,6 +318,118 @@ class KpiDemo:
                 )
         SatisfactionResponse.objects.bulk_create(rows, batch_size=2000)
         return len(rows)
+
+    def current_service(self, member: Member) -> Record:
+        """A service of this calendar year the demo member took part in, so that 服务评价
+        (which asks about this year's services) has one to rate. Dated a fortnight ago, it is
+        filed under the 2023 catalogue's I05: a verified record in a later catalogue would make
+        the dashboard open on that nearly empty year."""
+        today = timezone.localdate()
+        day = min(today, max(today - datetime.timedelta(days=14), datetime.date(today.year, 1, 2)))
+        unit = member.employer
+        record = self.record(
+            self.indicators["I05"],
+            None,
+            unit,
+            "技术指导",
+            f"{unit.name if unit else '学会'}既有建筑安全隐患排查技术指导服务（{today.year}年）",
+            day=day,
+            status=RecordStatus.VERIFIED,
+        )
+        record.verified_at = min(_at(day + datetime.timedelta(days=1), 16), timezone.now())
+        return record
+
+    def participants(self, records: list[Record], demo_member: Member | None) -> int:
+        """Name members on verified papers, popular-science works, trainings and services:
+        members of the reporting unit (or branch) where it has any. Everyone who answered a
+        service's satisfaction form took part in it. The demo member appears on a paper, a
+        training and two services (one of them rated). Returns the responses added."""
+        rng = self.people_rng
+        active = list(
+            Member.objects.filter(status=MemberStatus.ACTIVE)
+            .order_by("pk")
+            .values_list("pk", "employer_id", "name")
+        )
+        names = {pk: name for pk, _unit, name in active}
+        everyone = [pk for pk, _unit, _name in active]
+        by_unit, by_branch = defaultdict(list), defaultdict(list)
+        for pk, unit, _name in active:
+            by_unit[unit].append(pk)
+        for branch, member in (
+            Member.branches.through.objects.filter(member__status=MemberStatus.ACTIVE)
+            .order_by("branch_id", "member_id")
+            .values_list("branch_id", "member_id")
+        ):
+            by_branch[branch].append(member)
+        respondents = defaultdict(set)
+        for record, member in SatisfactionResponse.objects.values_list("record_id", "member_id"):
+            respondents[record].add(member)
+
+        chosen: dict[int, set[int]] = {}
+        for record in records:
+            code = record.indicator.code
+            if code not in PARTICIPANTS or record.status != RecordStatus.VERIFIED:
+                continue
+            low, high = PARTICIPANTS[code]
+            pool = (
+                by_unit.get(record.member_unit_id)
+                if record.member_unit_id
+                else by_branch.get(record.branch_id)
+            ) or everyone
+            if not pool:
+                continue
+            people = set(rng.sample(pool, min(len(pool), rng.randint(low, high))))
+            chosen[record.pk] = people | respondents[record.pk]
+        added = 0
+        if demo_member is not None:
+            names[demo_member.pk] = demo_member.name
+            added = self.demo_member_records(records, chosen, demo_member)
+        authored = [r for r in records if r.indicator.code in ("A02", "A05") and r.pk in chosen]
+        for record in authored:
+            record.authors = "、".join(names[pk] for pk in sorted(chosen[record.pk]))[:200]
+        Record.objects.bulk_update(authored, ["authors"], batch_size=1000)
+        through = Record.participants.through
+        through.objects.bulk_create(
+            [
+                through(record_id=record, member_id=member)
+                for record, people in chosen.items()
+                for member in sorted(people)
+            ],
+            batch_size=5000,
+        )
+        return added
+
+    def demo_member_records(self, records, chosen, member: Member) -> int:
+        """Put the demo member on a paper, a training and a 2023 service (rated), besides this
+        year's service (not rated yet)."""
+        this_year = timezone.localdate().year
+
+        def first(code, *, year=YEAR):
+            candidates = [
+                r
+                for r in records
+                if r.indicator.code == code
+                and r.status == RecordStatus.VERIFIED
+                and r.occurred_on.year == year
+            ]
+            own = [r for r in candidates if r.member_unit_id == member.employer_id]
+            return next(iter(own or candidates), None)
+
+        picked = [first("A02"), first("P05"), first("I05"), first("I05", year=this_year)]
+        for record in picked:
+            if record is not None and record.pk in chosen:
+                chosen[record.pk].add(member.pk)
+            elif record is not None:
+                chosen[record.pk] = {member.pk}
+        rated = picked[2]
+        if rated is None or rated is picked[3]:
+            return 0
+        if SatisfactionResponse.objects.filter(record=rated, member=member).exists():
+            return 0
+        SatisfactionResponse.objects.create(
+            record=rated, member=member, rating=5, comment="专家到现场指导，问题解决得很及时。"
+        )
+        return 1
 
 
 def build_kpi_demo(*, scale: float = 1.0) -> dict:

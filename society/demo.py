@@ -326,7 +326,14 @@ DEMO_ACCOUNTS = [
         "zhuanjia", "张", "志强", Role.EXPERT, _("评审专家"), _("门户：分配给本人的评审任务")
     ),
     DemoAccount("lingdao", "李", "明德", Role.LEADER, _("学会领导"), _("门户：学会概况（只读）")),
-    DemoAccount("huiyuan", "赵", "雪梅", Role.MEMBER, _("个人会员"), _("门户：本人会员信息")),
+    DemoAccount(
+        "huiyuan",
+        "赵",
+        "雪梅",
+        Role.MEMBER,
+        _("个人会员"),
+        _("门户：我的资料、成长足迹、服务评价、会员证"),
+    ),
 ]
 
 
@@ -726,6 +733,7 @@ class DemoSummary:
     skipped_accounts: list[str]
     calls: tuple = ()  # projects.demo.CallSummary, one per call
     kpis: dict | None = None  # kpis.demo: records, outreach, responses
+    membership: dict | None = None  # demo_members: periods, dues, registrations, articles
 
 
 def registry_is_empty() -> bool:
@@ -759,6 +767,10 @@ def build_demo_data(*, scale: float = 1.0, seed: int = SEED) -> DemoSummary:
     from kpis.demo import build_kpi_demo
 
     kpis = build_kpi_demo(scale=scale)
+    # Membership periods, dues, 入会申请, 信息发布 and the demo member's growth entries.
+    from .demo_members import build_member_demo
+
+    membership = build_member_demo(members=members, branches=branches, units=units, areas=areas)
     return DemoSummary(
         branches=len(branches),
         units=len(units),
@@ -769,6 +781,7 @@ def build_demo_data(*, scale: float = 1.0, seed: int = SEED) -> DemoSummary:
         skipped_accounts=skipped,
         calls=tuple(calls),
         kpis=kpis,
+        membership=membership,
     )
 
 
@@ -781,6 +794,9 @@ def clear_registry() -> None:
     from kpis.demo import clear_kpi_demo
     from projects.demo import clear_projects_demo
 
+    from .demo_members import clear_member_demo
+
+    clear_member_demo()  # periods, dues, applications, growth entries, articles
     clear_kpi_demo()  # records protect branches and units, outreach cascades from members
     clear_projects_demo()
     Expert.objects.all().delete()

@@ -5,6 +5,7 @@ There are no ids in the members' URLs: every page works on request.user's own Me
 nobody can reach another member's data; users without a member record get 403.
 """
 
+import datetime
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -140,13 +141,14 @@ class GrowthPdfView(OwnMemberMixin, View):
 
 
 def services_to_rate(member: Member):
-    """This year's verified services the member took part in and has not rated yet."""
+    """Verified services of the past twelve months the member took part in and has not rated
+    yet (a service late last year is still worth asking about in January)."""
     return (
         Record.objects.filter(
             indicator__code=SERVICE_INDICATOR,
             status=RecordStatus.VERIFIED,
             participants=member,
-            occurred_on__year=timezone.localdate().year,
+            occurred_on__gte=timezone.localdate() - datetime.timedelta(days=365),
         )
         .exclude(responses__member=member)
         .select_related("branch", "member_unit")

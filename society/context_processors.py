@@ -91,7 +91,7 @@ def unread_notifications(request) -> SimpleLazyObject | int:
 
 def portal(request):
     return {
-        "SOCIETY_NAME": settings.SOCIETY_NAME,
+        "SOCIETY_NAME": _(settings.SOCIETY_NAME),  # msgid kept by projects/exports.py
         "nav_items": navigation(request),
         "unread_notifications": unread_notifications(request),
     }

@@ -1,5 +1,7 @@
 """Tests: SQLite in memory unless DATABASE_URL points at PostgreSQL."""
 
+import os
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -7,6 +9,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
+# Celery reads CELERY_BROKER_URL from the environment before its settings (CI exports the
+# real Redis for the services); tests run tasks eagerly and choose their broker themselves.
+os.environ.pop("CELERY_BROKER_URL", None)
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -15,7 +14,7 @@ from society.models import User
 from society.notifications import notify
 from society.rules import is_officer, is_secretariat
 from society.services import versioned_update
-from society.uploads import check_upload
+from society.uploads import checked_upload, save_with_file
 
 from .enums import Basis, Measure, RecordStatus
 from .models import Indicator, ProgrammeYear, Record, RecordEvidence, SatisfactionResponse
@@ -170,10 +169,7 @@ def evidence_add(*, record: Record, user: User, file) -> RecordEvidence:
         raise DomainError(_("您无权为此记录上传佐证材料。"), code="forbidden")
     if record.status == RecordStatus.VERIFIED and not is_secretariat(user):
         raise DomainError(_("记录已核实，不能再修改佐证材料。"), code="state")
-    try:
-        info = check_upload(file)
-    except ValidationError as error:
-        raise DomainError(error.messages[0], code="upload") from error
+    info = checked_upload(file)
     with transaction.atomic():
         evidence = RecordEvidence(
             record=record,
@@ -184,12 +180,7 @@ def evidence_add(*, record: Record, user: User, file) -> RecordEvidence:
             sha256=info["sha256"],
             uploaded_by=user,
         )
-        evidence.file.save(info["name"], file, save=False)
-        try:
-            evidence.save()
-        except Exception:
-            evidence.file.delete(save=False)
-            raise
+        save_with_file(evidence, "file", file, info["name"])
         log_action("kpis.evidence.added", user=user, obj=record, data={"name": info["name"]})
     return evidence
 

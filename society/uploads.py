@@ -117,3 +117,24 @@ def check_upload(file, *, allowed=("pdf", "docx", "xlsx", "jpg", "png")) -> dict
         "size": file.size,
         "sha256": digest.hexdigest(),
     }
+
+
+def checked_upload(file, *, allowed=("pdf", "docx", "xlsx", "jpg", "png")) -> dict:
+    """check_upload for services: a refusal comes back as a DomainError the view shows."""
+    from .errors import DomainError
+
+    try:
+        return check_upload(file, allowed=allowed)
+    except ValidationError as error:
+        raise DomainError(error.messages[0], code="upload") from error
+
+
+def save_with_file(instance, field: str, file, name: str) -> None:
+    """Store `file` in the instance's (private) file field, then save the row; the stored
+    file is removed again when the row cannot be saved, so nothing is left behind."""
+    getattr(instance, field).save(name, file, save=False)
+    try:
+        instance.save()
+    except Exception:
+        getattr(instance, field).delete(save=False)
+        raise

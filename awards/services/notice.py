@@ -2,7 +2,6 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +15,7 @@ from society.errors import DomainError
 from society.models import User
 from society.notifications import notify
 from society.rules import is_secretariat
-from society.uploads import check_upload
+from society.uploads import checked_upload, save_with_file
 from society.validators import normalize_phone, validate_phone
 
 from ..calendar import working_period
@@ -118,10 +117,7 @@ def objection_file(
         problems.append(_("请上传证明材料"))
     if problems:
         raise DomainError("；".join(problems) + "。", code="invalid")
-    try:
-        info = check_upload(evidence, allowed=EVIDENCE_TYPES)
-    except ValidationError as error:
-        raise DomainError(error.messages[0], code="upload") from error
+    info = checked_upload(evidence, allowed=EVIDENCE_TYPES)
     since = now - datetime.timedelta(days=1)
     if Objection.objects.filter(client_hash=client_hash, created_at__gte=since).count() >= (
         OBJECTIONS_PER_DAY
@@ -139,12 +135,7 @@ def objection_file(
             evidence_name=info["name"],
             client_hash=client_hash,
         )
-        objection.evidence.save(info["name"], evidence, save=False)
-        try:
-            objection.save()
-        except Exception:
-            objection.evidence.delete(save=False)
-            raise
+        save_with_file(objection, "evidence", evidence, info["name"])
         log_action(
             "awards.objection.filed",
             obj=notice,

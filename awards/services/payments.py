@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -11,7 +10,7 @@ from society.audit import log_action
 from society.errors import DomainError
 from society.models import User
 from society.rules import is_secretariat
-from society.uploads import check_upload
+from society.uploads import checked_upload, save_with_file
 
 from ..enums import AwardStatus
 from ..models import Award, Payment
@@ -38,10 +37,7 @@ def payment_record(
         raise DomainError(_("拨付金额须大于0。"), code="amount")
     info = None
     if proof is not None:
-        try:
-            info = check_upload(proof, allowed=PROOF_TYPES)
-        except ValidationError as error:
-            raise DomainError(error.messages[0], code="upload") from error
+        info = checked_upload(proof, allowed=PROOF_TYPES)
     with transaction.atomic():
         locked = Award.objects.select_for_update().get(pk=award.pk)
         if locked.status != AwardStatus.CONFIRMED:
@@ -66,8 +62,9 @@ def payment_record(
         )
         payment.full_clean(exclude=["proof"])
         if info:
-            payment.proof.save(info["name"], proof, save=False)
-        payment.save()
+            save_with_file(payment, "proof", proof, info["name"])
+        else:
+            payment.save()
         Award.objects.filter(pk=locked.pk).update(paid_amount=F("paid_amount") + amount)
         locked.refresh_from_db(fields=["paid_amount"])
         log_action(

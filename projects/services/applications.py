@@ -3,7 +3,6 @@
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +14,7 @@ from society.errors import DomainError
 from society.models import User
 from society.rules import is_secretariat
 from society.services import versioned_update
-from society.uploads import check_upload
+from society.uploads import checked_upload, save_with_file
 
 from ..enums import ApplicationStatus as S
 from ..enums import AttachmentKind
@@ -241,10 +240,7 @@ def attachment_add(
         output is None or output.application_id != application.pk
     ):
         raise DomainError(_("请选择这份佐证材料对应的预期成果。"), code="output")
-    try:
-        info = check_upload(file)
-    except ValidationError as error:
-        raise DomainError(error.messages[0], code="upload") from error
+    info = checked_upload(file)
     with transaction.atomic():
         attachment = Attachment(
             application=application,
@@ -258,12 +254,7 @@ def attachment_add(
             uploaded_by=user,
             output=output if kind == AttachmentKind.EVIDENCE else None,
         )
-        attachment.file.save(info["name"], file, save=False)
-        try:
-            attachment.save()
-        except Exception:
-            attachment.file.delete(save=False)
-            raise
+        save_with_file(attachment, "file", file, info["name"])
         log_action(
             "projects.attachment.added",
             user=user,

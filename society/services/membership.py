@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..notifications import notify
 from ..rules import is_secretariat
-from ..uploads import check_upload
+from ..uploads import checked_upload, save_with_file
 from ..validators import normalize_phone, validate_phone
 from .registry import versioned_update
 
@@ -343,10 +343,7 @@ def growth_entry_add(
         raise DomainError(_("日期不能晚于今天。"), code="date")
     info = None
     if evidence is not None:
-        try:
-            info = check_upload(evidence, allowed=("pdf", "jpg", "png"))
-        except ValidationError as error:
-            raise DomainError(error.messages[0], code="upload") from error
+        info = checked_upload(evidence, allowed=("pdf", "jpg", "png"))
     with transaction.atomic():
         entry = GrowthEntry(
             member=member,
@@ -356,7 +353,8 @@ def growth_entry_add(
             evidence_name=info["name"] if info else "",
         )
         if info:
-            entry.evidence.save(info["name"], evidence, save=False)
-        entry.save()
+            save_with_file(entry, "evidence", evidence, info["name"])
+        else:
+            entry.save()
         log_action("society.growth.added", user=user, obj=member, data={"title": entry.title})
     return entry

@@ -26,6 +26,7 @@ from import_export.admin import ImportExportModelAdmin
 from society.admin_mixins import (
     AuditedAdminMixin,
     SecretariatModuleMixin,
+    SecretariatOnlyMixin,
     SpreadsheetAdminMixin,
 )
 from society.audit import entries_for
@@ -45,23 +46,6 @@ from .models import (
 from .record_views import add_evidence, refusal_message
 from .resources import RecordResource
 from .services import record_reject, record_report, record_update, record_verify
-
-
-class SecretariatOnlyMixin:
-    """The back office is the secretariat's alone (leaders read the dashboard, officers
-    report in the portal, even if someone gives them the staff flag)."""
-
-    def has_view_permission(self, request, obj=None):
-        return is_secretariat(request.user)
-
-    def has_add_permission(self, request, obj=None):
-        return is_secretariat(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return is_secretariat(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return is_secretariat(request.user)
 
 
 @admin.register(Indicator)

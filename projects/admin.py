@@ -20,10 +20,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from society.admin_mixins import AuditedAdminMixin, SecretariatModuleMixin
+from society.admin_mixins import AuditedAdminMixin, SecretariatModuleMixin, SecretariatOnlyMixin
 from society.audit import entries_for, log_action
 from society.errors import DomainError
-from society.rules import is_secretariat
 
 from . import admin_views
 from .enums import ApplicationStatus, ReviewStatus
@@ -50,20 +49,6 @@ from .services import (
 # ---------------------------------------------------------------------------
 # Permissions: the back office is the secretariat's alone (officers and experts use the
 # portal, even if someone gives them the staff flag).
-
-
-class SecretariatOnlyMixin:
-    def has_view_permission(self, request, obj=None):
-        return is_secretariat(request.user)
-
-    def has_add_permission(self, request, obj=None):
-        return is_secretariat(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return is_secretariat(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return is_secretariat(request.user)
 
 
 class ReadOnlyMixin(SecretariatOnlyMixin):

@@ -25,6 +25,7 @@ from .admin_mixins import (
     VERB_LABELS,
     AuditedAdminMixin,
     SecretariatModuleMixin,
+    SecretariatOnlyMixin,
     SpreadsheetAdminMixin,
     VersionedAdminMixin,
     history_rows,
@@ -128,29 +129,13 @@ class MemberUnitAdmin(VersionedAdminMixin, RegistrySpreadsheetAdmin):
         return obj.member_count
 
 
-class SecretariatOnlyAdminMixin:
-    """For models without rules permissions: the secretariat may do everything, nobody else."""
-
-    def has_view_permission(self, request, obj=None):
-        return is_secretariat(request.user)
-
-    def has_add_permission(self, request, obj=None):
-        return is_secretariat(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return is_secretariat(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return is_secretariat(request.user)
-
-
-class MembershipPeriodInline(SecretariatOnlyAdminMixin, admin.TabularInline):
+class MembershipPeriodInline(SecretariatOnlyMixin, admin.TabularInline):
     model = MembershipPeriod
     extra = 0
     fields = ("grade", "starts_on", "ends_on")
 
 
-class DuesInline(SecretariatOnlyAdminMixin, admin.TabularInline):
+class DuesInline(SecretariatOnlyMixin, admin.TabularInline):
     """Dues rows are added here; payments are recorded on their own page (dues_record_payment)."""
 
     model = Dues
@@ -529,7 +514,7 @@ def registration_change_url(registration: Registration) -> str:
 
 
 @admin.register(Registration)
-class RegistrationAdmin(SecretariatOnlyAdminMixin, admin.ModelAdmin):
+class RegistrationAdmin(SecretariatOnlyMixin, admin.ModelAdmin):
     """Read only: the applicant wrote it; staff 批准 or 不予批准 with a reason."""
 
     change_form_template = "admin/society/registration/change_form.html"
@@ -673,7 +658,7 @@ def registration_reject_view(model_admin, request, object_id):
 
 
 @admin.register(Dues)
-class DuesAdmin(SecretariatOnlyAdminMixin, admin.ModelAdmin):
+class DuesAdmin(SecretariatOnlyMixin, admin.ModelAdmin):
     """Dues are added on the member's page; a payment or exemption is recorded on its own
     page through dues_record_payment, never typed into the row."""
 

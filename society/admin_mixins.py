@@ -25,6 +25,7 @@ from import_export.forms import SelectableFieldsExportForm
 from import_export.results import RowResult
 
 from .audit import action_name, entries_for, field_changes, log_action, snapshot
+from .rules import is_secretariat
 from .xlsx import SafeXLSX
 
 # Never logged: secrets, bookkeeping the database fills in, and the lock counter.
@@ -212,6 +213,23 @@ class VersionedAdminMixin:
         if change:
             obj.version = form.cleaned_data["expected_version"] + 1
         super().save_model(request, obj, form, change)
+
+
+class SecretariatOnlyMixin:
+    """The back office is the secretariat's alone: for models without rules permissions,
+    and against officers or experts who were given the staff flag by mistake."""
+
+    def has_view_permission(self, request, obj=None):
+        return is_secretariat(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return is_secretariat(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_secretariat(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_secretariat(request.user)
 
 
 class SecretariatModuleMixin:

@@ -12,11 +12,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .admin_mixins import AuditedAdminMixin, SecretariatModuleMixin
+from .admin_mixins import AuditedAdminMixin, SecretariatModuleMixin, SecretariatOnlyMixin
 from .audit import log_action
 from .errors import DomainError
 from .models import Article, ArticleAttachment
-from .rules import is_secretariat
 from .services.publishing import ATTACHMENT_TYPES, article_attachment_add
 from .uploads import check_upload
 
@@ -38,24 +37,12 @@ class AttachmentForm(forms.ModelForm):
         return self.instance.pk is None and super().has_changed()
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(SecretariatOnlyMixin, admin.TabularInline):
     model = ArticleAttachment
     form = AttachmentForm
     fields = ("file", "original_name", "size_display")
     readonly_fields = ("original_name", "size_display")
     extra = 1
-
-    def has_view_permission(self, request, obj=None):
-        return is_secretariat(request.user)
-
-    def has_add_permission(self, request, obj=None):
-        return is_secretariat(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return is_secretariat(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return is_secretariat(request.user)
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, Sum
-from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -28,6 +28,7 @@ from projects.models import Call
 from society.errors import DomainError
 from society.forms import DateInput
 from society.models import AuditEntry
+from society.storage import stream_private
 
 from .calendar import working_period
 from .enums import HOLDING_STATES, AwardStatus, ObjectionStatus
@@ -62,20 +63,6 @@ def _post_only(request):
 def pool_url(call_or_pool, name: str = "pool") -> str:
     call_id = call_or_pool.call_id if isinstance(call_or_pool, AwardPool) else call_or_pool.pk
     return reverse(f"admin:awards_awardpool_{name}", args=[call_id])
-
-
-def stream_private(field_file, filename: str) -> FileResponse:
-    """A private upload, as an attachment, never cached or sniffed."""
-    if not field_file:
-        raise Http404
-    try:
-        handle = field_file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response = FileResponse(handle, as_attachment=True, filename=filename or field_file.name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _form_problems(form) -> str:
@@ -481,9 +468,7 @@ def objection_evidence_view(model_admin, request, object_id):
 
 
 class PaymentForm(forms.Form):
-    paid_on = forms.DateField(
-        label=gettext_lazy("拨付日期"), widget=DateInput()
-    )
+    paid_on = forms.DateField(label=gettext_lazy("拨付日期"), widget=DateInput())
     amount = forms.DecimalField(
         label=gettext_lazy("拨付金额（元）"), max_digits=12, decimal_places=2
     )

@@ -12,7 +12,6 @@ from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +20,7 @@ from django.views.generic import ListView, TemplateView, View
 
 from society.errors import DomainError, StaleEditError
 from society.rules import is_leader, is_officer, is_secretariat
+from society.storage import stream_private
 
 from .enums import Basis, RecordStatus
 from .forms import MultipleFileField, RecordEditForm, RecordFilterForm, RecordForm
@@ -329,16 +329,4 @@ class EvidenceDownloadView(LoginRequiredMixin, View):
         evidence = get_object_or_404(
             RecordEvidence, pk=self.kwargs["pk"], record__in=records_for(request.user)
         )
-        try:
-            handle = evidence.file.open("rb")
-        except FileNotFoundError as error:
-            raise Http404 from error
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=evidence.original_name,
-            content_type=evidence.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return stream_private(evidence.file, evidence.original_name, evidence.content_type)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, View
 
 from society.errors import DomainError
+from society.storage import stream_private
 
 from .dossier import dossier_build, dossier_filename, latest_ready_report
 from .enums import ReportStatus
@@ -119,22 +120,9 @@ class ReportDownloadView(ReportAccessMixin, View):
         if kind not in CONTENT_TYPES:
             raise Http404
         report = get_object_or_404(ProgressReport, pk=self.kwargs["pk"], status=ReportStatus.READY)
-        field_file = getattr(report, kind)
-        if not field_file:
-            raise Http404
-        try:
-            handle = field_file.open("rb")
-        except FileNotFoundError as error:
-            raise Http404 from error
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=report_filename(report, kind),
-            content_type=CONTENT_TYPES[kind],
+        return stream_private(
+            getattr(report, kind), report_filename(report, kind), CONTENT_TYPES[kind]
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
 
 
 class DossierView(ReportAccessMixin, View):

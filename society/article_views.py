@@ -3,7 +3,6 @@ attachments. An article not yet published (or published for later) does not exis
 
 from django import forms
 from django.db.models import Q
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -13,6 +12,7 @@ from django.views.generic import DetailView, ListView
 
 from .enums import ArticleKind
 from .models import Article, ArticleAttachment
+from .storage import stream_private
 
 
 def published_articles(now=None):
@@ -73,10 +73,4 @@ class AttachmentDownloadView(View):
             pk=self.kwargs["pk"],
             article__in=published_articles(),
         )
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError as error:
-            raise Http404 from error
-        response = FileResponse(handle, as_attachment=True, filename=attachment.original_name)
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return stream_private(attachment.file, attachment.original_name)

@@ -26,3 +26,27 @@ private_storage = PrivateStorage()
 
 def get_private_storage():
     return private_storage
+
+
+def stream_private(field_file, filename: str, content_type: str | None = None):
+    """A private upload as a download, never cached or sniffed; 404 when it is missing.
+
+    Views call this only after they have checked who may see the file.
+    """
+    from django.http import FileResponse, Http404
+
+    if not field_file:
+        raise Http404
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=filename or field_file.name,
+        **({"content_type": content_type} if content_type else {}),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

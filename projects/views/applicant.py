@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from kpis.models import Indicator
 from society.audit import entries_for
 from society.errors import DomainError, StaleEditError
 from society.rules import is_officer, is_secretariat
+from society.storage import stream_private
 
 from ..compare import CHILD_TITLES, compare_snapshots
 from ..enums import ApplicationStatus as S
@@ -565,19 +566,7 @@ class AttachmentDownloadView(AttachmentMixin, View):
 
     def get(self, request, *args, **kwargs):
         attachment = self.get_attachment()
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError as error:
-            raise Http404 from error
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return stream_private(attachment.file, attachment.original_name, attachment.content_type)
 
 
 class AttachmentDeleteView(AttachmentMixin, View):

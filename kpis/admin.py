@@ -446,34 +446,40 @@ def get_record(model_admin, request, object_id) -> Record:
     return record
 
 
-def record_verify_view(model_admin, request, object_id):
+def _record_decision(model_admin, request, object_id, *, service, done):
+    """核实 or 不通过 from the record page: POST only, the service decides, a message says."""
     record = get_record(model_admin, request, object_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = RejectForm(request.POST)
     form.is_valid()
     try:
-        record_verify(record=record, user=request.user, note=form.cleaned_data.get("note", ""))
+        service(record=record, user=request.user, note=form.cleaned_data.get("note", ""))
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("已核实“%(title)s”，计入指标。") % {"title": record.title})
+        messages.success(request, done % {"title": record.title})
     return HttpResponseRedirect(change_url(record))
+
+
+def record_verify_view(model_admin, request, object_id):
+    return _record_decision(
+        model_admin,
+        request,
+        object_id,
+        service=record_verify,
+        done=_("已核实“%(title)s”，计入指标。"),
+    )
 
 
 def record_reject_view(model_admin, request, object_id):
-    record = get_record(model_admin, request, object_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    form = RejectForm(request.POST)
-    form.is_valid()
-    try:
-        record_reject(record=record, user=request.user, note=form.cleaned_data.get("note", ""))
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("已将“%(title)s”标为不通过。") % {"title": record.title})
-    return HttpResponseRedirect(change_url(record))
+    return _record_decision(
+        model_admin,
+        request,
+        object_id,
+        service=record_reject,
+        done=_("已将“%(title)s”标为不通过。"),
+    )
 
 
 def record_edit_view(model_admin, request, object_id):

@@ -1,7 +1,7 @@
 """Production: everything from the environment, secure by default."""
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, env
+from .base import env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 DEBUG = False
@@ -15,18 +15,3 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
-
-# Every asset is served from the project itself; see config/middleware.py.
-MIDDLEWARE = [*MIDDLEWARE]
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-    "config.middleware.ContentSecurityPolicyMiddleware",
-)
-CONTENT_SECURITY_POLICY = env(
-    "DJANGO_CONTENT_SECURITY_POLICY",
-    default=(
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data:; font-src 'self' data:; object-src 'none'; "
-        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-    ),
-)

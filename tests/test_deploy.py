@@ -62,6 +62,15 @@ def test_production_needs_a_secret(production_env):
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "placeholder", ["change-me-to-50-random-characters", "insecure-local-only-key-change-me"]
+)
+def test_production_refuses_a_placeholder_secret(production_env, placeholder):
+    result = manage({**production_env, "DJANGO_SECRET_KEY": placeholder}, "check")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY 仍是示例值" in result.stderr
+
+
 SHOW_LOGIN_PAGE = """
 from django.test import Client
 client = Client()
@@ -73,6 +82,12 @@ css = __import__("re").search(r'href="(/static/[^"]+\\.css)"', page.content.deco
 print("css", css, client.get(css, secure=True, HTTP_HOST="example.org").status_code)
 plain = client.get("/accounts/login/", HTTP_HOST="example.org")
 print("http", plain.status_code, plain.headers.get("Location"))
+print("http-hsts", plain.headers.get("Strict-Transport-Security", "-"))
+proxied = client.get("/accounts/login/", HTTP_HOST="example.org", HTTP_X_FORWARDED_PROTO="https")
+print("proxied", proxied.status_code)
+print("proxied-hsts", proxied.headers.get("Strict-Transport-Security", "-"))
+for name in ("X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy"):
+    print(name, proxied.headers.get(name, "-"))
 """
 
 
@@ -89,6 +104,13 @@ def test_production_serves_the_login_page_securely(production_env):
     assert lines["X-Frame-Options"] == "DENY"
     assert re.fullmatch(r"/static/\S+\.[0-9a-f]{12}\.css 200", lines["css"])  # whitenoise
     assert lines["http"] == "301 https://example.org/accounts/login/"
+    assert lines["http-hsts"] == "-"  # HSTS only over TLS
+    # Behind the TLS proxy (X-Forwarded-Proto: https) the page is served with HSTS.
+    assert lines["proxied"] == "200"
+    assert lines["proxied-hsts"] == "max-age=31536000; includeSubDomains; preload"
+    assert lines["X-Content-Type-Options"] == "nosniff"
+    assert lines["Referrer-Policy"] == "same-origin"
+    assert lines["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
 def test_no_missing_migrations(db):

@@ -1,5 +1,6 @@
 """Settings shared by every environment; behaviour is switched by environment variables."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rules.apps.AutodiscoverRulesConfig",
     "import_export",
+    "axes",
     "society",
     "projects",
     "awards",
@@ -45,6 +47,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it turns a locked-out login into the lockout page (HTTP 429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -78,6 +82,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "society.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out client before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -167,12 +173,35 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one user
+# name from one client address, that pair is refused for AXES_COOLOFF_MINUTES, even with
+# the right password; other users and addresses are not affected. Attempts are kept in the
+# database, so every web process sees them. A success clears the count. Unlock early with
+# `manage.py axes_reset_username <name>` (or axes_reset for everyone).
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts made while locked out do not push the end of the lockout further away.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "society.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "society.login_throttle.client_ip"
+# The client address is REMOTE_ADDR unless the site runs behind this many reverse proxies
+# that each append to X-Forwarded-For; then it is the address the outermost of them saw.
+# Leave 0 when clients reach gunicorn directly: the header could be forged.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Sessions end SESSION_COOKIE_AGE seconds after they were last changed (8 hours; the
+# sign-in itself is a change), and by default when the browser closes.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Every asset is served from the project itself (no CDN); see config/middleware.py.
 CONTENT_SECURITY_POLICY = env(
     "DJANGO_CONTENT_SECURITY_POLICY",

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from society import demo
 from society.enums import BranchType, MemberStatus
@@ -125,7 +126,11 @@ def test_experts_cover_the_five_priority_areas(demo_db):
     [(account.username, account.role) for account in demo.DEMO_ACCOUNTS],
 )
 def test_demo_accounts_log_in_with_their_role(demo_db, client, username, role):
-    assert client.login(username=username, password=demo.DEMO_PASSWORD)
+    # Through the login page: django-axes needs the request to authenticate.
+    signed_in = client.post(
+        reverse("login"), {"username": username, "password": demo.DEMO_PASSWORD}
+    )
+    assert signed_in.status_code == 302
     user = User.objects.get(username=username)
     assert user.role == role
 

@@ -178,7 +178,11 @@ def test_the_demo_member_has_a_service_of_this_year_to_rate(huiyuan, client):
     assert all(record.occurred_on.year == timezone.localdate().year for record in waiting)
     assert SatisfactionResponse.objects.filter(member=huiyuan).exists()  # one rated in 2023
 
-    assert client.login(username="huiyuan", password=demo.DEMO_PASSWORD)
+    # Through the login page: django-axes needs the request to authenticate.
+    signed_in = client.post(
+        reverse("login"), {"username": "huiyuan", "password": demo.DEMO_PASSWORD}
+    )
+    assert signed_in.status_code == 302
     response = client.get(reverse("me-services"))
     assert response.status_code == 200
     assert waiting[0].title in response.content.decode()

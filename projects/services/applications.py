@@ -146,7 +146,8 @@ def application_update(
             code="state",
         )
     with transaction.atomic():
-        before = application_snapshot(application)
+        # Only the child tables' diff needs the snapshot (six queries); skip it without them.
+        before = application_snapshot(application) if children else None
         versioned_update(
             instance=application, user=user, changes=changes, expected_version=expected_version
         )

@@ -187,6 +187,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "society.login_throttle.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "society.login_throttle.client_ip"
+# axes has no Chinese admin; lockouts are in the audit log, unlocking is a command.
+AXES_ENABLE_ADMIN = False
 # The client address is REMOTE_ADDR unless the site runs behind this many reverse proxies
 # that each append to X-Forwarded-For; then it is the address the outermost of them saw.
 # Leave 0 when clients reach gunicorn directly: the header could be forged.

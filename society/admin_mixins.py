@@ -26,7 +26,7 @@ from import_export.results import RowResult
 
 from .audit import action_name, entries_for, field_changes, log_action, snapshot
 from .rules import is_secretariat
-from .xlsx import SafeXLSX
+from .xlsx import SafeXLSX, SpreadsheetRefused
 
 # Never logged: secrets, bookkeeping the database fills in, and the lock counter.
 UNAUDITED_FIELDS = frozenset(
@@ -271,6 +271,13 @@ class SpreadsheetAdminMixin(ImportExportMixin):
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        """A file society.xlsx refused says why in Chinese (too large, zip bomb, formulas)."""
+        if isinstance(e, SpreadsheetRefused):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)

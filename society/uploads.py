@@ -1,8 +1,10 @@
 """Upload checks shared by every form that takes a file: name, size and type from content."""
 
 import hashlib
+import re
 import unicodedata
 import zipfile
+import zlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,8 +23,64 @@ FILE_TYPES = {
     "png": ("image/png", "PNG"),
 }
 ZIP_MEMBER = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+# Office files are zip archives of XML. A "zip bomb" is a small archive that expands to
+# gigabytes: the declared sizes, the ratio to the file's size and the bytes really coming
+# out of each member are all checked before anything reads the content.
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_ZIP_RATIO = 100  # uncompressed / compressed; Office XML is usually 5 to 20
+MAX_ZIP_MEMBERS = 2000
+ZIP_CHUNK = 1024 * 1024
+# Markup that makes a browser run a file as a web page, looked for in PDF and image files
+# (a "polyglot": a real %PDF header with an HTML page or script inside), and PDF actions
+# that run code when the file is opened.
+ACTIVE_CONTENT = re.compile(
+    rb"<\s*(script|html|iframe|object|embed|svg)[\s/>]|<!doctype\s+html|javascript:"
+    rb"|\bon(load|error|click|mouseover)\s*=|/javascript\b|/launch\b",
+    re.IGNORECASE,
+)
+SCAN_CHUNK = 1024 * 1024
+SCAN_OVERLAP = 64
 MAX_NAME_LENGTH = 120
+
+
+def zip_bomb_error() -> ValidationError:
+    return ValidationError(
+        _("压缩内容过大或压缩比异常（可能是“压缩炸弹”），文件未被接受。请检查文件后重新上传。"),
+        code="zip_bomb",
+    )
+
+
+def check_zip(archive: zipfile.ZipFile, compressed_size: int) -> None:
+    """Refuse an archive that expands too far: by its declared sizes first, then by the
+    bytes each member really gives (a forged header cannot hide a bomb)."""
+    infos = archive.infolist()
+    declared = sum(info.file_size for info in infos)
+    if (
+        len(infos) > MAX_ZIP_MEMBERS
+        or declared > MAX_UNZIPPED_BYTES
+        or declared > MAX_ZIP_RATIO * max(compressed_size, 1) + 1024 * 1024
+    ):
+        raise zip_bomb_error()
+    total = 0
+    for info in infos:
+        produced = 0
+        with archive.open(info) as member:
+            while chunk := member.read(ZIP_CHUNK):
+                produced += len(chunk)
+                total += len(chunk)
+                if produced > info.file_size or total > declared:
+                    raise zip_bomb_error()
+
+
+def has_active_content(file) -> bool:
+    """True when the file holds markup or PDF actions a browser or reader would run."""
+    file.seek(0)
+    tail = b""
+    while chunk := file.read(SCAN_CHUNK):
+        if ACTIVE_CONTENT.search(tail + chunk):
+            return True
+        tail = chunk[-SCAN_OVERLAP:]
+    return False
 
 
 def detect_type(head: bytes, file) -> str | None:
@@ -37,13 +95,9 @@ def detect_type(head: bytes, file) -> str | None:
         file.seek(0)
         try:
             with zipfile.ZipFile(file) as archive:
-                infos = archive.infolist()
-                names = {info.filename for info in infos}
-                if sum(info.file_size for info in infos) > MAX_UNZIPPED_BYTES:
-                    raise ValidationError(
-                        _("压缩内容过大，文件可能已损坏或不安全。"), code="zip_bomb"
-                    )
-        except zipfile.BadZipFile:
+                names = set(archive.namelist())
+                check_zip(archive, file.size)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
             return None
         for ext, member in ZIP_MEMBER.items():
             if member in names:
@@ -104,6 +158,15 @@ def check_upload(file, *, allowed=("pdf", "docx", "xlsx", "jpg", "png")) -> dict
             )
             % {"ext": ext, "types": allowed_labels},
             code="content",
+        )
+    if detected in ("pdf", "png", "jpg") and has_active_content(file):
+        raise ValidationError(
+            _(
+                "文件中含有网页代码或可执行脚本（可能是伪装成%(ext)s的网页或带脚本的文件），"
+                "不能上传。请另存为普通的%(types)s文件后重新上传。"
+            )
+            % {"ext": FILE_TYPES[ext][1], "types": FILE_TYPES[ext][1]},
+            code="active_content",
         )
     file.seek(0)
     digest = hashlib.sha256()

@@ -26,6 +26,8 @@ import psycopg
 import pytest
 import redis
 from django.conf import settings
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 ROOT = Path(settings.BASE_DIR)
 T = TypeVar("T")
@@ -148,7 +150,11 @@ class PrivateRedis:
         self.directory = directory
         self.port = free_port()
         self.process: Process | None = None
-        self.client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2)
+        # No retries: a refused connection answers "down" at once (redis-py retries 3 times
+        # with back-off by default, seconds in all).
+        self.client = redis.Redis(
+            host="127.0.0.1", port=self.port, socket_timeout=2, retry=Retry(NoBackoff(), 0)
+        )
 
     @property
     def url(self) -> str:

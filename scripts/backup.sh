@@ -7,7 +7,7 @@
 # Writes <root>/sctj-<YYYYmmdd-HHMMSS>/ (first as .partial, renamed when complete):
 #   database.dump  pg_dump --format=custom
 #   media/         a copy of PRIVATE_MEDIA_ROOT (default: ./private_media)
-#   tables.tsv     every table: name, rows, md5 of its rows; every sequence: last value
+#   tables.tsv     every table: name, rows, md5 of its rows
 #   media.sha256   sha256 of every copied file
 #   MANIFEST       when, from where, with which versions, totals
 #   SHA256SUMS     checksums of database.dump, tables.tsv and media.sha256
@@ -65,8 +65,8 @@ fi
     >"$work/media.sha256"
 
 server_version="$(psql --no-psqlrc -Atc 'SHOW server_version' "$DATABASE_URL")"
-tables="$(grep -vc $'\tsequence$' "$work/tables.tsv" || true)"
-rows="$(awk -F'\t' '$3 != "sequence" {n += $2} END {print n + 0}' "$work/tables.tsv")"
+tables="$(wc -l <"$work/tables.tsv")"
+rows="$(awk -F'\t' '{n += $2} END {print n + 0}' "$work/tables.tsv")"
 files="$(wc -l <"$work/media.sha256")"
 bytes="$(find "$work/media" -type f -printf '%s\n' | awk '{n += $1} END {print n + 0}')"
 cat >"$work/MANIFEST" <<MANIFEST

@@ -65,6 +65,6 @@ if ! diff_out="$(diff "$backup/tables.tsv" "$restored")"; then
     printf '%s\n' "$diff_out" | sed 's/^/    /' >&2
     die "恢复后的数据与备份清单不一致（< 备份清单，> 恢复结果）(restored data differs)"
 fi
-tables="$(grep -vc $'\tsequence$' "$restored" || true)"
-rows="$(awk -F'\t' '$3 != "sequence" {n += $2} END {print n + 0}' "$restored")"
+tables="$(wc -l <"$restored")"
+rows="$(awk -F'\t' '{n += $2} END {print n + 0}' "$restored")"
 say "恢复完成且核对一致 (restored and verified): 数据库 $name，表 $tables 张、行 $rows 行，文件 $files 个"

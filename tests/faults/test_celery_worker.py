@@ -163,9 +163,9 @@ def test_a_report_whose_worker_was_killed_is_built_once_by_the_next_worker(
     task_ids = re.findall(rf"Task {task}\[([0-9a-f-]+)\] received", first.output())
     assert len(task_ids) == 1
     log = second.output()
-    assert log.count(f"Task {task}[{task_ids[0]}] received") == 1  # the same message
-    assert log.count(f"Task {task}[{task_ids[0]}] succeeded") == 1
-    assert "build_progress_report" not in log.split("succeeded", 1)[1]  # nothing after it
+    assert log.count(f"Task {task}[") == 2, log  # one message: received, succeeded
+    assert f"Task {task}[{task_ids[0]}] received" in log  # the killed worker's message
+    assert f"Task {task}[{task_ids[0]}] succeeded" in log
 
     stored = sorted(path.relative_to(media).as_posix() for path in media.rglob("*.*"))
     assert stored == sorted(done["files"])  # one html, one pdf, one xlsx; no leftovers

@@ -31,7 +31,7 @@ def children(pid: int) -> list[int]:
 def app_connections(cluster, database: str) -> list[int]:
     """Backend pids of the connections the web process holds to its database."""
     rows = cluster.sql(
-        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'",
         (database,),
     )
     return sorted(pid for (pid,) in rows)

@@ -171,3 +171,27 @@ def test_without_redis_an_action_that_notifies_by_mail_still_succeeds(
     assert record.status == "rejected"
     note = unit_officer.notifications.get()
     assert note.mailed_at is None  # the mail waits; the in-platform notice is there
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "known gap, left to the lead: production shares Redis as the cache (CACHE_URL in "
+        "docker-compose.yml) and society.ratelimit.rate_exceeded lets the cache error out, "
+        "so with Redis down the sign-up and objection forms answer 500. Fix there (e.g. "
+        "catch the cache's error, log it, and let the post through or refuse it with a "
+        "Chinese message); then drop this mark."
+    ),
+)
+def test_without_redis_as_the_cache_the_sign_up_form_still_answers(client, settings, private_redis):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": private_redis.url,
+        }
+    }
+    assert client.get(reverse("register")).status_code == 200
+    private_redis.stop()
+    client.raise_request_exception = False  # what the browser gets
+    response = client.post(reverse("register"), {})
+    assert response.status_code in (200, 429)  # the form's errors, or a clear refusal

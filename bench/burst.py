@@ -473,6 +473,7 @@ def run(
     users: int = 50,
     duration: int = 30,
     think: float = 0.0,
+    threads: int = 1,
     keep: bool = False,
 ) -> dict:
     """Run the burst on a throw-away copy of database_url and return its figures.
@@ -480,7 +481,8 @@ def run(
     Keys: requests, errors, throughput (req/s), p50, p95, p99 (ms), note; and users,
     duration, elapsed, by_name, error_kinds, stored (what the copy held afterwards),
     status_counts (gunicorn's access log). `think` seconds pass between one user's
-    requests (0: none, every user sends its next request as soon as the last answered).
+    requests on average (0: none, every user sends its next request as soon as the last
+    answered). `threads` > 1 runs gunicorn's gthread workers with that many threads each.
     """
     if not 1 <= users <= MAX_USERS:
         raise ValueError(f"并发用户数应在 1 到 {MAX_USERS} 之间，收到 {users}。")
@@ -488,6 +490,8 @@ def run(
         raise ValueError(f"持续时间应在 1 到 {MAX_DURATION} 秒之间，收到 {duration}。")
     if not 0 <= think <= 60:
         raise ValueError(f"思考时间应在 0 到 60 秒之间，收到 {think}。")
+    if not 1 <= threads <= 16:
+        raise ValueError(f"每个 worker 的线程数应在 1 到 16 之间，收到 {threads}。")
     parts = urlsplit(database_url)
     if parts.scheme not in ("postgres", "postgresql") or not parts.path.strip("/"):
         raise ValueError(
@@ -550,6 +554,8 @@ def run(
                     "config.wsgi",
                     "--workers",
                     "2",
+                    "--threads",
+                    str(threads),
                     "--bind",
                     f"127.0.0.1:{port}",
                     "--timeout",
@@ -618,13 +624,14 @@ def run(
         # A submission the client saw succeed but the database does not hold is an error.
         missing = max(0, submitted_ok - stored["submitted"])
         figures["errors"] += missing
+        worker = "sync" if threads == 1 else f"gthread × {threads} threads"
         figures.update(
             users=users,
             duration=duration,
             stored=stored,
             status_counts=dict(_status_counts(access_log)),
             note=(
-                f"{users} users on gunicorn (2 sync workers, production settings, "
+                f"{users} users on gunicorn (2 {worker} workers, production settings, "
                 f"plain HTTP on loopback), locust, think time {think:g} s; "
                 f"{duration} s of edit page → save draft → detail page per user, then every "
                 "user submits at the deadline (submit and the detail page after it are "
@@ -683,6 +690,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=int, default=30, help="测量时长（秒）")
     parser.add_argument("--think", type=float, default=0.0, help="每个请求之间的思考时间（秒）")
+    parser.add_argument("--threads", type=int, default=1, help="每个 gunicorn worker 的线程数")
     parser.add_argument("--keep", action="store_true", help="保留日志和结果文件")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出")
     args = parser.parse_args(argv)
@@ -692,6 +700,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             users=args.users,
             duration=args.duration,
             think=args.think,
+            threads=args.threads,
             keep=args.keep,
         )
     except ValueError as error:

@@ -11,6 +11,7 @@ every user is done, locust stops and the samples are written for run() to summar
 import itertools
 import json
 import os
+import random
 import re
 import time
 from html import unescape
@@ -90,8 +91,9 @@ class Officer(HttpUser):
                 self.finish()
 
     def think(self):
+        # Random around the mean, so that the users do not click in step.
         if PLAN["think"]:
-            gevent.sleep(PLAN["think"])
+            gevent.sleep(random.uniform(0, 2 * PLAN["think"]))
 
     def check(self, response, expected: int = 200) -> bool:
         if response.status_code != expected:

@@ -17,6 +17,7 @@ copy itself is asked whether every submission is stored.
 """
 
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -498,6 +499,9 @@ def run(
             "请给出 PostgreSQL 数据库地址，如 postgres://postgres@127.0.0.1:5432/名称。"
         )
 
+    if importlib.util.find_spec("locust") is None:
+        raise RuntimeError("没有安装 locust：请先运行 pip install -e '.[bench]'。")
+
     copy = f"sctj_burst_{os.getpid()}_{secrets.token_hex(3)}"
     work = Path(tempfile.mkdtemp(prefix="burst-"))
     log = work / "burst.log"
@@ -640,6 +644,14 @@ def run(
                 f"{len(accounts)} submitted with version 1"
                 + (f", {missing} submissions the client saw were not stored" if missing else "")
                 + "."
+                + (
+                    " With no think time every user waits only for its last answer, so the "
+                    "server is saturated and a request waits about users ÷ throughput "
+                    f"({users} ÷ {figures['throughput']} req/s ≈ "
+                    f"{users / max(figures['throughput'], 0.1):.1f} s)."
+                    if not think
+                    else ""
+                )
             ),
         )
         return figures

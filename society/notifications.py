@@ -22,8 +22,12 @@ def notify(*, users: Iterable, title: str, body: str = "", url: str = "") -> lis
             .order_by("-id")
             .values_list("id", flat=True)[: len(recipients)]
         )
+    # robust: with the broker down the action that notified still succeeds; the mail waits
+    # for send_unsent_notification_mails.
     for note_id in ids:
-        transaction.on_commit(lambda note_id=note_id: send_notification_mail.delay(note_id))
+        transaction.on_commit(
+            lambda note_id=note_id: send_notification_mail.delay(note_id), robust=True
+        )
     return notes
 
 

@@ -31,6 +31,25 @@ def send_notification_mail(notification_id: int) -> bool:
     return True
 
 
+@shared_task
+def send_unsent_notification_mails() -> int:
+    """Send the mails that could not be queued (the broker was down when the action
+    committed): notifications of the last three days still without mailed_at, older than
+    ten minutes so that a mail still in the queue is not sent twice. Returns how many."""
+    now = timezone.now()
+    ids = list(
+        Notification.objects.filter(
+            mailed_at__isnull=True,
+            created_at__lt=now - datetime.timedelta(minutes=10),
+            created_at__gte=now - datetime.timedelta(days=3),
+        )
+        .exclude(user__email="")
+        .order_by("id")
+        .values_list("id", flat=True)[:500]
+    )
+    return sum(send_notification_mail(note_id) for note_id in ids)
+
+
 RENEWAL_NOTICE_DAYS = 30
 
 

@@ -145,6 +145,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "projects.tasks.send_deadline_reminders",
         "schedule": 60 * 60,  # hourly; each reminder is sent once (society.SentReminder)
     },
+    "unsent-notification-mails": {
+        "task": "society.tasks.send_unsent_notification_mails",
+        "schedule": 15 * 60,  # mails that could not be queued while the broker was down
+    },
     "final-report-reminders": {
         "task": "awards.tasks.send_final_report_reminders",
         "schedule": crontab(hour=8, minute=0),  # daily; each reminder is sent once

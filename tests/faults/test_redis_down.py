@@ -146,15 +146,6 @@ def test_without_redis_pages_serve_and_reports_say_why(client, staff_user, broke
     assert reverse("kpis:report-download", args=[second.pk, "pdf"]) in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known gap, left to the lead: society.notifications.notify queues the mail with "
-        "transaction.on_commit(send_notification_mail.delay), so with the broker down the "
-        "committed action answers 500 (kombu OperationalError). Fix there, e.g. "
-        "on_commit(..., robust=True) or catching the broker error; then drop this mark."
-    ),
-)
 @pytest.mark.django_db(transaction=True)  # the mail is queued on commit: a real commit
 def test_without_redis_an_action_that_notifies_by_mail_still_succeeds(
     client, staff_user, unit_officer, broker
@@ -173,16 +164,6 @@ def test_without_redis_an_action_that_notifies_by_mail_still_succeeds(
     assert note.mailed_at is None  # the mail waits; the in-platform notice is there
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known gap, left to the lead: production shares Redis as the cache (CACHE_URL in "
-        "docker-compose.yml) and society.ratelimit.rate_exceeded lets the cache error out, "
-        "so with Redis down the sign-up and objection forms answer 500. Fix there (e.g. "
-        "catch the cache's error, log it, and let the post through or refuse it with a "
-        "Chinese message); then drop this mark."
-    ),
-)
 def test_without_redis_as_the_cache_the_sign_up_form_still_answers(client, settings, private_redis):
     settings.CACHES = {
         "default": {

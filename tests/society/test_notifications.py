@@ -226,3 +226,34 @@ def test_list_query_count_does_not_grow(client, expert_user):
     for i in range(30):  # two pages now
         note(expert_user, title=f"更多通知{i}")
     assert count_queries(client, LIST) == small
+
+
+def test_mails_that_could_not_be_queued_are_sent_later(expert_user, member_user):
+    import datetime
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from society.tasks import send_unsent_notification_mails
+
+    for user, address in ((expert_user, "expert@example.org"), (member_user, "m@example.org")):
+        user.email = address
+        user.save(update_fields=["email"])
+    now = timezone.now()
+    waiting = note(expert_user, title="等待发送")
+    sent = note(member_user, title="已发送", mailed_at=now)
+    recent = note(member_user, title="仍在队列中")
+    too_old = note(member_user, title="三天以前")
+    Notification.objects.filter(pk__in=[waiting.pk, sent.pk]).update(
+        created_at=now - datetime.timedelta(hours=1)
+    )
+    Notification.objects.filter(pk=too_old.pk).update(created_at=now - datetime.timedelta(days=4))
+
+    assert send_unsent_notification_mails() == 1
+    assert [m.to for m in mail.outbox] == [[expert_user.email]]
+    assert "等待发送" in mail.outbox[0].subject
+    waiting.refresh_from_db()
+    recent.refresh_from_db()
+    assert waiting.mailed_at is not None
+    assert recent.mailed_at is None  # younger than ten minutes: its own task may still run
+    assert send_unsent_notification_mails() == 0  # sent once

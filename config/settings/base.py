@@ -136,9 +136,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A message taken by a worker that dies unacknowledged goes back to the queue after this
-# many seconds (Redis transport); keep it longer than the longest task.
+# many seconds (Redis transport); keep it longer than the longest task (a report: seconds).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)
 }
 CELERY_BEAT_SCHEDULE = {
     "deadline-reminders": {

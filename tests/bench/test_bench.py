@@ -69,9 +69,9 @@ def test_table_misses_more_than_25_queries_and_failed_pages():
     small = figures(many=(26, 1.0), broken=(3, 1.0, 500))
     large = figures(many=(26, 1.0), broken=(3, 1.0, 500))
 
-    rows = page_rows = report.page_rows(small["pages"], large["pages"])
+    rows = report.page_rows(small["pages"], large["pages"])
 
-    assert [row["queries_ok"] for row in page_rows] == [False, False]
+    assert [row["queries_ok"] for row in rows] == [False, False]
     assert rows[1]["time_ok"] is False
 
 

@@ -104,6 +104,7 @@ class Officer(HttpUser):
     @task
     def deadline_day(self):
         account = self.account
+        self.think()  # with think time, users also start apart (they signed in together)
         while time.time() < _state["deadline"] and self.saves < PLAN["max_iterations"]:
             self.save_once(account)
         self.submit(account)

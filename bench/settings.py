@@ -32,3 +32,8 @@ MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 
 # WhiteNoise warns that collectstatic has not run; the pages measured are not static files.
 warnings.filterwarnings("ignore", message="No directory at")
+# django-axes (login throttling) logs every force_login at INFO; the tables are the output.
+AXES_VERBOSE = False
+LOGGING["loggers"].update(  # noqa: F405
+    {"axes": {"level": "WARNING"}, "celery": {"level": "WARNING"}}
+)

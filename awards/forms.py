@@ -5,6 +5,8 @@ of it is right."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from society.forms import PlainTextFormMixin
+
 from .models import Award
 
 
@@ -13,7 +15,7 @@ def award_label(award: Award) -> str:
     return f"{application.applicant} — {application.title}"
 
 
-class ObjectionForm(forms.Form):
+class ObjectionForm(PlainTextFormMixin, forms.Form):
     name = forms.CharField(
         label=_("真实姓名"),
         max_length=50,

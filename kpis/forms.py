@@ -9,7 +9,7 @@ from itertools import groupby
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from society.forms import DateInput
+from society.forms import DateInput, PlainTextFormMixin
 from society.models import Branch, MemberUnit
 
 from .enums import Area, Measure, RecordStatus
@@ -80,7 +80,7 @@ def category_choices(indicators: list[Indicator]) -> list:
     ]
 
 
-class RecordForm(forms.ModelForm):
+class RecordForm(PlainTextFormMixin, forms.ModelForm):
     """What an organisation reports: the indicator's own fields, and evidence files."""
 
     category = forms.ChoiceField(label=_("类别"), required=False)
@@ -238,7 +238,7 @@ class StaffRecordEditForm(VersionedFormMixin, StaffRecordForm):
             self.fields[name].initial = getattr(self.instance, f"{name}_id")
 
 
-class RecordFilterForm(forms.Form):
+class RecordFilterForm(PlainTextFormMixin, forms.Form):
     """The officer's record list: by indicator and by status."""
 
     indicator = forms.ModelChoiceField(
@@ -263,7 +263,7 @@ class RecordFilterForm(forms.Form):
         return queryset
 
 
-class RejectForm(forms.Form):
+class RejectForm(PlainTextFormMixin, forms.Form):
     note = forms.CharField(
         label=_("核实意见"),
         max_length=300,

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kpis.models import Indicator
-from society.forms import DateInput
+from society.forms import DateInput, PlainTextFormMixin
 from society.models import ExpertiseArea
 
 from .models import Application, BudgetLine, Milestone, PlannedOutput, TeamMember
@@ -18,7 +18,7 @@ TEXTAREA = {
 }
 
 
-class ApplicationForm(forms.ModelForm):
+class ApplicationForm(PlainTextFormMixin, forms.ModelForm):
     """Title, capability area, field, summary and plan: what application_create takes."""
 
     class Meta:
@@ -49,7 +49,7 @@ class ApplicationEditForm(ApplicationForm):
         self.fields["version"].initial = self.instance.version
 
 
-class ChildForm(forms.ModelForm):
+class ChildForm(PlainTextFormMixin, forms.ModelForm):
     """One row of a child table (formsets leave empty extra rows out and skip their checks)."""
 
     child = ""
@@ -141,7 +141,7 @@ def budget_total(rows) -> Decimal:
     return sum((row["amount"] for row in rows if row.get("amount") is not None), Decimal("0"))
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(PlainTextFormMixin, forms.Form):
     # Empty files reach check_upload, whose message says what is wrong in the same words
     # as every other refusal.
     file = forms.FileField(
@@ -153,7 +153,7 @@ class AttachmentForm(forms.Form):
     description = forms.CharField(label=_("说明"), max_length=200, required=False)
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(PlainTextFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("理由"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

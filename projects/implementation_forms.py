@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from society.forms import DateInput
+from society.forms import DateInput, PlainTextFormMixin
 from society.uploads import check_upload
 
 from .models import Milestone, PlannedOutput
@@ -39,7 +39,7 @@ class MultipleFileField(forms.FileField):
         return cleaned
 
 
-class ProgressForm(forms.Form):
+class ProgressForm(PlainTextFormMixin, forms.Form):
     reported_on = forms.DateField(label=_("报告日期"), widget=DateInput)
     milestone = forms.TypedChoiceField(
         label=_("对应进度节点"), required=False, coerce=int, empty_value=None
@@ -72,7 +72,7 @@ class ProgressForm(forms.Form):
         return self.milestones.get(pk) if pk is not None else None
 
 
-class FinalReportForm(forms.Form):
+class FinalReportForm(PlainTextFormMixin, forms.Form):
     summary = forms.CharField(
         label=_("工作总结"),
         widget=forms.Textarea(attrs={"rows": 12}),
@@ -81,7 +81,7 @@ class FinalReportForm(forms.Form):
     )
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(PlainTextFormMixin, forms.Form):
     output = forms.TypedChoiceField(
         label=_("对应预期成果"),
         coerce=int,

@@ -11,6 +11,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 
 from .enums import ArticleKind
+from .forms import PlainTextFormMixin
 from .models import Article, ArticleAttachment
 from .storage import stream_private
 
@@ -19,7 +20,7 @@ def published_articles(now=None):
     return Article.objects.filter(published=True, publish_at__lte=now or timezone.now())
 
 
-class ArticleSearchForm(forms.Form):
+class ArticleSearchForm(PlainTextFormMixin, forms.Form):
     q = forms.CharField(
         label=_("搜索"),
         required=False,

@@ -6,9 +6,23 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Branch, MemberUnit
 from .services import BRANCH_PROFILE_FIELDS, MEMBER_UNIT_PROFILE_FIELDS
+from .validators import PlainTextValidator
 
 
-class LoginForm(AuthenticationForm):
+class PlainTextFormMixin:
+    """Every text field of the form refuses invisible control characters, broken encodings
+    and direction overrides (society.validators.PlainTextValidator); one-line fields also
+    refuse line breaks. Put it first among the bases of every form people type into."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                multiline = isinstance(field.widget, forms.Textarea)
+                field.validators.append(PlainTextValidator(multiline=multiline))
+
+
+class LoginForm(PlainTextFormMixin, AuthenticationForm):
     error_messages = {
         "invalid_login": _("用户名或密码不正确，请重新输入（注意区分大小写）。"),
         "inactive": _("该账号已停用，请联系学会秘书处。"),
@@ -22,7 +36,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class OrganisationProfileForm(forms.ModelForm):
+class OrganisationProfileForm(PlainTextFormMixin, forms.ModelForm):
     """The fields an officer may edit, plus the version they read (optimistic locking)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -62,7 +76,7 @@ class MemberUnitProfileForm(OrganisationProfileForm):
 PROFILE_FORMS = {Branch: BranchProfileForm, MemberUnit: MemberUnitProfileForm}
 
 
-class MemberSearchForm(forms.Form):
+class MemberSearchForm(PlainTextFormMixin, forms.Form):
     q = forms.CharField(
         label=_("搜索"),
         required=False,

@@ -3,12 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .forms import DateInput
+from .forms import DateInput, PlainTextFormMixin
 from .models import ExpertiseArea, Member
 from .services import MEMBER_PROFILE_FIELDS
 
 
-class MemberProfileForm(forms.ModelForm):
+class MemberProfileForm(PlainTextFormMixin, forms.ModelForm):
     """What a member may edit on their record, plus the version they read."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -41,7 +41,7 @@ class MemberProfileForm(forms.ModelForm):
         }
 
 
-class GrowthEntryForm(forms.Form):
+class GrowthEntryForm(PlainTextFormMixin, forms.Form):
     occurred_on = forms.DateField(label=_("日期"), widget=DateInput)
     title = forms.CharField(label=_("事项"), max_length=200)
     description = forms.CharField(
@@ -58,7 +58,7 @@ class GrowthEntryForm(forms.Form):
 RATING_CHOICES = [(n, str(n)) for n in range(5, 0, -1)]
 
 
-class SatisfactionForm(forms.Form):
+class SatisfactionForm(PlainTextFormMixin, forms.Form):
     record = forms.IntegerField(widget=forms.HiddenInput)
     rating = forms.TypedChoiceField(
         label=_("评分"), choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect

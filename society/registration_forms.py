@@ -4,10 +4,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .enums import Gender, ProfessionalTitle
+from .forms import PlainTextFormMixin
 from .models import Branch, ExpertiseArea, MemberUnit
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(PlainTextFormMixin, forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=50)
     gender = forms.ChoiceField(label=_("性别"), choices=Gender.choices)
     phone = forms.CharField(
@@ -63,7 +64,7 @@ class RegistrationForm(forms.Form):
         return data
 
 
-class RejectRegistrationForm(forms.Form):
+class RejectRegistrationForm(PlainTextFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("不予批准的理由"),
         max_length=300,
@@ -72,7 +73,7 @@ class RejectRegistrationForm(forms.Form):
     )
 
 
-class DuesPaymentForm(forms.Form):
+class DuesPaymentForm(PlainTextFormMixin, forms.Form):
     paid_on = forms.DateField(
         label=_("缴费日期"),
         required=False,

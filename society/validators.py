@@ -1,8 +1,11 @@
-"""Validators for Chinese identifiers: 统一社会信用代码, phone numbers, member numbers."""
+"""Validators for Chinese identifiers (统一社会信用代码, phone numbers, member numbers) and
+for free text (no control characters)."""
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 # GB 32100-2015: 18 characters from this alphabet (no I, O, S, V, Z).
@@ -78,3 +81,55 @@ def mask_phone(value: str) -> str:
     if len(phone) < 7:
         return "****" if phone else ""
     return f"{phone[:3]}****{phone[-4:]}"
+
+
+# Free text typed into a form: no invisible control characters.
+# U+202A–U+202E and U+2066–U+2069 reorder the text around them when it is shown ("Trojan
+# Source"): a file name or a title can be made to read differently from what is stored.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Line breaks and tabs are fine in a text area, not in a one-line field (where they would
+# split a mail header or a spreadsheet cell).
+MULTILINE_CONTROLS = frozenset("\t\n\r")
+
+
+def forbidden_character(value: str, *, multiline: bool = True) -> str | None:
+    """The first character free text may not hold, or None. Refused: control characters
+    (C0, DEL, C1; tab and line breaks only in text areas), surrogates (a broken encoding),
+    U+FFFD (what the server reads for bytes that are not UTF-8) and direction overrides."""
+    for char in value:
+        if char in BIDI_CONTROLS or char == "\ufffd":
+            return char
+        category = unicodedata.category(char)
+        if category == "Cs":
+            return char
+        if category == "Cc" and not (multiline and char in MULTILINE_CONTROLS):
+            return char
+    return None
+
+
+@deconstructible
+class PlainTextValidator:
+    """Refuses text holding a character of forbidden_character, naming it (U+0000)."""
+
+    def __init__(self, *, multiline: bool = True):
+        self.multiline = multiline
+
+    def __call__(self, value) -> None:
+        char = forbidden_character(str(value), multiline=self.multiline)
+        if char is None:
+            return
+        if char == "\ufffd" or unicodedata.category(char) == "Cs":
+            raise ValidationError(
+                _("内容含有无法识别的字符（可能是编码错误），请检查后重新输入。"),
+                code="encoding",
+            )
+        if char in "\r\n" and not self.multiline:
+            raise ValidationError(_("此处只能填写一行文字，请删除换行。"), code="line_break")
+        raise ValidationError(
+            _("内容含有不可见的控制字符（U+%(code)04X），请删除后重新输入。"),
+            code="control_character",
+            params={"code": ord(char)},
+        )
+
+    def __eq__(self, other):
+        return isinstance(other, PlainTextValidator) and other.multiline == self.multiline

@@ -6,6 +6,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from society.forms import PlainTextFormMixin
+
 from .models import Criterion
 
 SCORE_STEP = Decimal("0.5")
@@ -23,7 +25,21 @@ def _literal(message: str) -> str:
     return message.replace("%", "%%")
 
 
-class ReviewForm(forms.Form):
+class ScoreField(forms.DecimalField):
+    """A score: out-of-range numbers are refused before the step check, which Django does
+    with floats (1e309 would become infinity there and raise instead of refusing)."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not (self.min_value <= value <= self.max_value):
+            raise forms.ValidationError(
+                self.error_messages["max_value"],
+                code="max_value",
+                params={"limit_value": self.max_value},
+            )
+
+
+class ReviewForm(PlainTextFormMixin, forms.Form):
     """One number per criterion of the call's rubric, the 评审意见 and, to submit, a
     confirmation that the review is final.
 
@@ -60,7 +76,7 @@ class ReviewForm(forms.Form):
             _("“%(name)s”的得分须在0至%(max)s之间")
             % {"name": criterion.name, "max": _points(criterion.max_points)}
         )
-        return forms.DecimalField(
+        return ScoreField(
             label=criterion.name,
             required=False,
             min_value=Decimal("0"),
@@ -115,7 +131,7 @@ class ReviewForm(forms.Form):
         return initial
 
 
-class ConflictForm(forms.Form):
+class ConflictForm(PlainTextFormMixin, forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("回避理由"),
         max_length=300,

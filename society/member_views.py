@@ -177,8 +177,13 @@ class ServicesView(OwnMemberMixin, TemplateView):
         return super().get_context_data(rows=rows, answered=answered, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        form = SatisfactionForm(request.POST, auto_id=f"id_%s_{request.POST.get('record')}")
+        # The id suffix is the record's number; anything else in it is dropped (a "%" would
+        # break Django's auto_id formatting).
+        suffix = "".join(char for char in request.POST.get("record", "") if char.isdigit())
+        form = SatisfactionForm(request.POST, auto_id=f"id_%s_{suffix}")
         if not form.is_valid():
+            if "record" in form.errors:  # a changed hidden field: no row to show it beside
+                messages.error(request, _("没有找到要评价的服务，请刷新页面后重试。"))
             return self.render_to_response(self.get_context_data(failed_form=form), status=400)
         record = Record.objects.filter(pk=form.cleaned_data["record"]).first()
         if record is None:

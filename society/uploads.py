@@ -62,14 +62,22 @@ def check_zip(archive: zipfile.ZipFile, compressed_size: int) -> None:
     ):
         raise zip_bomb_error()
     total = 0
-    for info in infos:
-        produced = 0
-        with archive.open(info) as member:
-            while chunk := member.read(ZIP_CHUNK):
-                produced += len(chunk)
-                total += len(chunk)
-                if produced > info.file_size or total > declared:
-                    raise zip_bomb_error()
+    try:
+        for info in infos:
+            produced = 0
+            with archive.open(info) as member:
+                while chunk := member.read(ZIP_CHUNK):
+                    produced += len(chunk)
+                    total += len(chunk)
+                    if produced > info.file_size or total > declared:
+                        raise zip_bomb_error()
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
+        # zipfile stops at the declared size and then finds the checksum wrong; encrypted
+        # members (RuntimeError) and unknown compression methods cannot be checked.
+        raise ValidationError(
+            _("压缩文件已损坏或被改动过（内容与其记录的大小、校验和不符），文件未被接受。"),
+            code="zip_damaged",
+        ) from error
 
 
 def has_active_content(file) -> bool:
@@ -97,6 +105,11 @@ def detect_type(head: bytes, file) -> str | None:
             with zipfile.ZipFile(file) as archive:
                 names = set(archive.namelist())
                 check_zip(archive, file.size)
+                if any(name.lower().endswith("vbaproject.bin") for name in names):
+                    raise ValidationError(
+                        _("文件含有宏（VBA 代码），不能上传。请另存为不含宏的文件后重新上传。"),
+                        code="macro",
+                    )
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
             return None
         for ext, member in ZIP_MEMBER.items():

@@ -32,6 +32,7 @@ class PageResult:
     key: str
     label: str
     url: str
+    baseline: str = MINIMAL  # the minimal view requested by the same user
     status: int = 0
     queries: int = 0
     median_ms: float = 0.0
@@ -128,14 +129,19 @@ def measure_pages(*, runs: int, warmup: int, only: list[str] | None = None) -> l
 
     clients = {}
     results = []
-    for key, label, url, username in page_targets():
-        if only and key != MINIMAL and key not in only:
-            continue
+    targets = [t for t in page_targets() if not only or t[0] == MINIMAL or t[0] in only]
+    # Each page is compared with the minimal view requested by the same user, so both pay
+    # for the same session and user lookups; anonymous pages with the anonymous one.
+    minimal_url = targets[0][2]
+    for username in sorted({t[3] for t in targets if t[3]}):
+        targets.append((f"{MINIMAL}-{username}", f"最小视图 ({username})", minimal_url, username))
+    for key, label, url, username in targets:
         client = Client()
         if username:
             client.force_login(User.objects.get(username=username))
         clients[key] = (client, url)
-        results.append(PageResult(key=key, label=label, url=url))
+        baseline = f"{MINIMAL}-{username}" if username else MINIMAL
+        results.append(PageResult(key=key, label=label, url=url, baseline=baseline))
 
     by_key = {result.key: result for result in results}
     for _ in range(warmup):

@@ -105,6 +105,17 @@ def test_table_says_when_the_burst_is_not_available():
     assert "burst: not available" in text
 
 
+def test_each_page_is_compared_with_the_minimal_view_of_its_own_user():
+    small = figures(home=(5, 9.0), notices=(2, 2.0))
+    large = figures(home=(5, 9.0), notices=(2, 2.0))
+    large["pages"].append(page("minimal-fenhui", 2, 3.0))
+    large["pages"][1]["baseline"] = "minimal-fenhui"
+
+    home, notices = report.page_rows(small["pages"], large["pages"])
+    assert (home["minimal_ms"], home["ratio"], home["time_ok"]) == (3.0, 3.0, True)
+    assert (notices["minimal_ms"], notices["ratio"], notices["time_ok"]) == (1.0, 2.0, True)
+
+
 def test_zero_minimal_time_gives_an_infinite_ratio_not_an_error():
     small = figures(home=(1, 1.0))
     large = {"pages": [page("minimal", 0, 0.0), page("home", 1, 1.0)]}

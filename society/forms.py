@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import Branch, MemberUnit
@@ -27,6 +28,14 @@ class LoginForm(PlainTextFormMixin, AuthenticationForm):
         "invalid_login": _("用户名或密码不正确，请重新输入（注意区分大小写）。"),
         "inactive": _("该账号已停用，请联系学会秘书处。"),
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm sets max_length after the field is built, so nothing checks it:
+        # a 100,000-character name would reach authenticate() and the failed-login record
+        # (axes, varchar 255), which PostgreSQL refuses with an error page.
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
 
 
 class DateInput(forms.DateInput):

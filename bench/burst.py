@@ -22,6 +22,7 @@ import json
 import math
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -503,6 +504,7 @@ def run(
         raise RuntimeError("没有安装 locust：请先运行 pip install -e '.[bench]'。")
 
     copy = f"sctj_burst_{os.getpid()}_{secrets.token_hex(3)}"
+    _copy_database(database_url, copy)
     work = Path(tempfile.mkdtemp(prefix="burst-"))
     log = work / "burst.log"
     port = _free_port()
@@ -523,7 +525,6 @@ def run(
     }
     env.pop("CELERY_BROKER_URL", None)
     server = None
-    _copy_database(database_url, copy)
     try:
         # The copy gets any migration newer than the source, as a deployment would.
         _django(env, "manage.py", "migrate", "--noinput", "-v0", log=log)
@@ -662,8 +663,6 @@ def run(
         if keep:
             print(f"burst: files kept in {work}", file=sys.stderr)
         else:
-            import shutil
-
             shutil.rmtree(work, ignore_errors=True)
 
 

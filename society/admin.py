@@ -9,6 +9,7 @@ from functools import partial
 
 from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
@@ -18,6 +19,7 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
@@ -230,6 +232,16 @@ class MemberAdmin(RegistrySpreadsheetAdmin):
     @admin.display(description=_("工作单位"), ordering="employer__name")
     def employer_column(self, obj):
         return obj.employer_display
+
+    def action_checkbox(self, obj):
+        """The row's selection box, written out: the same HTML as Django's, which renders
+        a form widget template per row (about a tenth of this 100-row page's time)."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            format_html(gettext("Select this object for an action - {}"), str(obj)),
+        )
 
     @admin.display(description=_("会员证"))
     def certificate_link(self, obj):

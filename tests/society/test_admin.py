@@ -448,3 +448,21 @@ def test_password_change_in_admin_is_audited(client, staff_user):
     entry = AuditEntry.objects.get(action="society.user.password_changed")
     assert entry.object_id == str(user.pk)
     assert new_password not in str(entry.data)
+
+
+def test_member_changelist_selection_boxes_match_djangos_widget(client, staff_user):
+    """MemberAdmin writes the rows' selection boxes out instead of rendering a widget
+    template per row; the HTML must stay exactly what Django's own column gives."""
+    from django.contrib import admin
+    from django.contrib.admin import ModelAdmin
+
+    members = factories.MemberFactory.create_batch(3)
+    model_admin = admin.site._registry[Member]
+    client.force_login(staff_user)
+    response = client.get(reverse("admin:society_member_changelist"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for member in members:
+        expected = ModelAdmin.action_checkbox(model_admin, member)
+        assert model_admin.action_checkbox(member) == expected
+        assert expected in html

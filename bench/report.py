@@ -127,18 +127,25 @@ def markdown(
         lines.append("Not measured (--skip-report).")
 
     lines += ["", "## Deadline burst", ""]
-    if isinstance(burst, dict):
-        ok = burst.get("errors", 1) == 0 and burst.get("p95", math.inf) < BURST_P95_LIMIT_MS
+    runs = [burst] if isinstance(burst, dict) else burst if isinstance(burst, list) else []
+    if runs:
         lines += [
             f"Target: 0 errors and p95 < {BURST_P95_LIMIT_MS:g} ms.",
             "",
-            "| Requests | Errors | Throughput req/s | p50 ms | p95 ms | p99 ms | Target |",
-            "|---:|---:|---:|---:|---:|---:|---|",
-            f"| {burst.get('requests')} | {burst.get('errors')} | {burst.get('throughput')} "
-            f"| {burst.get('p50')} | {burst.get('p95')} | {burst.get('p99')} | {verdict(ok)} |",
+            "| Scenario | Requests | Errors | Throughput req/s | p50 ms | p95 ms | p99 ms "
+            "| Target |",
+            "|---|---:|---:|---:|---:|---:|---:|---|",
         ]
-        if burst.get("note"):
-            lines += ["", str(burst["note"])]
+        for run in runs:
+            ok = run.get("errors", 1) == 0 and run.get("p95", math.inf) < BURST_P95_LIMIT_MS
+            lines.append(
+                f"| {run.get('scenario', '')} | {run.get('requests')} | {run.get('errors')} "
+                f"| {run.get('throughput')} | {run.get('p50')} | {run.get('p95')} "
+                f"| {run.get('p99')} | {verdict(ok)} |"
+            )
+        for run in runs:
+            if run.get("note"):
+                lines += ["", f"{run.get('scenario', '')}: {run['note']}".lstrip(": ")]
     else:
         lines.append(f"burst: {burst or 'not run (--skip-burst)'}")
     return "\n".join(lines) + "\n"

@@ -48,13 +48,15 @@ def measure(url: str, *, runs: int, warmup: int, import_rows: int, with_report: 
         return json.loads(out.read_text(encoding="utf-8"))
 
 
-def run_burst(url: str, *, users: int, duration: int) -> dict | str:
+def run_burst(url: str, *, users: int, duration: int, think: float) -> dict | str:
     if importlib.util.find_spec("bench.burst") is None:
         return "not available"
     try:
         from . import burst
 
-        return burst.run(url, users=users, duration=duration)
+        figures = burst.run(url, users=users, duration=duration, think=think)
+        pause = f"pause 0–{2 * think:g} s between clicks" if think else "no pause (saturation)"
+        return {**figures, "scenario": f"{users} users, {pause}, {duration} s"}
     except Exception as error:  # the table still gets printed, with the reason
         traceback.print_exc()
         return f"failed: {error.__class__.__name__}: {error}"
@@ -71,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-burst", action="store_true")
     parser.add_argument("--burst-users", type=int, default=50)
     parser.add_argument("--burst-duration", type=int, default=30)
+    parser.add_argument(
+        "--burst-think",
+        default="5,0",
+        help="mean pause between a user's clicks, seconds; one burst per value (default 5,0)",
+    )
     parser.add_argument("--no-write", action="store_true", help="do not write bench/results.md")
     args = parser.parse_args(argv)
 
@@ -104,9 +111,16 @@ def main(argv: list[str] | None = None) -> int:
     burst = None
     if not args.skip_burst:
         print("==> 截止日突发负载 (burst)", flush=True)
-        burst = run_burst(urls[10], users=args.burst_users, duration=args.burst_duration)
-        if burst == "not available":
-            print("burst: not available", flush=True)
+        burst = []
+        for think in (float(value) for value in args.burst_think.split(",")):
+            result = run_burst(
+                urls[10], users=args.burst_users, duration=args.burst_duration, think=think
+            )
+            if not isinstance(result, dict):
+                print(f"burst: {result}", flush=True)
+                burst = result
+                break
+            burst.append(result)
 
     header = {
         "Date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),

@@ -96,7 +96,20 @@ def test_table_shows_import_report_and_burst_against_their_targets():
     assert "| whole import | 11.00 | 5.5× | **missed** |" in text
     assert "| 1 | 1.50 | 29 |  |" in text
     assert "| 10 | 12.00 | 29 | **missed** |" in text
-    assert "| 900 | 0 | 30.0 | 90 | 400 | 800 | met |" in text
+    assert "|  | 900 | 0 | 30.0 | 90 | 400 | 800 | met |" in text
+
+
+def test_each_burst_scenario_gets_its_own_verdict():
+    calm = {"scenario": "pauses", "requests": 700, "errors": 0, "throughput": 9.0}
+    calm.update(p50=120, p95=300, p99=500, note="50 of 50 submitted")
+    rush = {"scenario": "no pause", "requests": 900, "errors": 0, "throughput": 20.0}
+    rush.update(p50=2000, p95=3400, p99=4600)
+
+    text = report.markdown(header={}, small=figures(), large=figures(), burst=[calm, rush])
+
+    assert "| pauses | 700 | 0 | 9.0 | 120 | 300 | 500 | met |" in text
+    assert "| no pause | 900 | 0 | 20.0 | 2000 | 3400 | 4600 | **missed** |" in text
+    assert "pauses: 50 of 50 submitted" in text
 
 
 def test_table_says_when_the_burst_is_not_available():

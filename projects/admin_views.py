@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -25,8 +26,18 @@ from society.models import Expert
 from society.rules import is_secretariat
 
 from .enums import ApplicationStatus, AttachmentKind, InspectionResult, ReviewStatus
-from .exports import export_filename, ranking_pdf, ranking_table, ranking_xlsx
+from .exports import (
+    NOT_SUBMITTED,
+    ExpertCell,
+    RankingTable,
+    TableRow,
+    export_filename,
+    ranking_pdf,
+    ranking_table,
+    ranking_xlsx,
+)
 from .models import Acceptance, Attachment, FinalReport, ReviewAssignment
+from .selectors import call_ranking
 from .services import (
     TRANSITIONS,
     acceptance_record,
@@ -76,10 +87,34 @@ def download(content: bytes, *, filename: str, content_type: str) -> HttpRespons
 # Ranking
 
 
+RANKING_PAGE_SIZE = 100
+
+
+def ranking_lines(call) -> RankingTable:
+    """The ranking for the page: per application only the experts assigned to it (the
+    matrix of every expert against every application is nearly empty and, at some 600
+    experts, far too wide), each with the weighted total or 未提交, ordered by name."""
+    rows, experts = call_ranking(call)
+    lines = []
+    for position, row in enumerate(rows, start=1):
+        cells = [
+            ExpertCell(assignment.expert, row.scores[assignment.expert_id], "submitted")
+            if assignment.expert_id in row.scores
+            else ExpertCell(assignment.expert, None, NOT_SUBMITTED)
+            for assignment in row.application.assignments.all()
+        ]
+        lines.append(TableRow(position=position, row=row, cells=cells))
+    return RankingTable(call=call, experts=experts, rows=lines)
+
+
 def call_ranking_view(model_admin, request, object_id):
+    """One row per application in ranking order, RANKING_PAGE_SIZE rows a page; the ranks
+    are the call's, not the page's. The exports keep one column per expert."""
     require_secretariat(request)
     call = get_object_or_404(model_admin, request, object_id)
-    table = ranking_table(call)
+    table = ranking_lines(call)
+    paginator = Paginator(table.rows, RANKING_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     context = admin_context(
         model_admin,
         request,
@@ -87,7 +122,8 @@ def call_ranking_view(model_admin, request, object_id):
         call=call,
         original=call,
         table=table,
-        column_count=len(table.experts) + 10,
+        page=page,
+        page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
     )
     return TemplateResponse(request, "admin/projects/call/ranking.html", context)
 

@@ -1,12 +1,15 @@
-"""Template helpers for the application pages: money as ¥3,000.00 and status colours."""
+"""Template helpers for the application pages: money as ¥3,000.00, status colours and the
+experts' scores of a ranking row."""
 
 import html
 from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from projects.enums import ApplicationStatus as S
+from projects.selectors import TRIM_FROM
 
 register = template.Library()
 
@@ -49,8 +52,30 @@ def status_colour(status) -> str:
 
 
 @register.simple_tag
-def score_cells(cells) -> str:
-    """One <td> per expert cell of a ranking row, as
-    `{% for cell in cells %}<td>{{ cell.label }}</td>{% endfor %}` renders them, in one
-    step: a ranking at scale 10 has some 300,000 cells."""
-    return mark_safe("".join(f"<td>{html.escape(str(cell.label))}</td>" for cell in cells))
+def expert_scores(line) -> str:
+    """The 专家评分 cell of a ranking row: each assigned expert with the weighted total or
+    未提交, as "专家甲 86.00 · 专家乙 未提交". From TRIM_FROM scores on, the highest and the
+    lowest (one each), which the trimmed mean leaves out, are marked and titled."""
+    if not line.cells:
+        return "—"
+    dropped = set()
+    submitted = [cell for cell in line.cells if cell.total is not None]
+    if len(submitted) >= TRIM_FROM:
+        dropped = {
+            id(min(submitted, key=lambda cell: cell.total)),
+            id(max(reversed(submitted), key=lambda cell: cell.total)),
+        }
+    dropped_title = html.escape(_("去极值平均分不计此分"))
+    parts = []
+    for cell in line.cells:
+        name = html.escape(str(cell.expert.name))
+        label = html.escape(str(cell.label))
+        if id(cell) in dropped:
+            parts.append(
+                f'<span class="score dropped" title="{dropped_title}">{name} <s>{label}</s></span>'
+            )
+        elif cell.total is None:
+            parts.append(f'<span class="score pending">{name} <em>{label}</em></span>')
+        else:
+            parts.append(f'<span class="score">{name} <b>{label}</b></span>')
+    return mark_safe(" · ".join(parts))

@@ -190,12 +190,13 @@ def test_application_goes_from_the_officer_to_the_ranking(
             "申报编号",
             "项目名称",
             "申报单位",
-            *SCORES,
+            "评分数",
             "平均分",
             "去极值平均分",
             "标准差",
             "极差",
             "提示",
+            "专家评分",
             "评审意见",
         ]
     )
@@ -206,13 +207,18 @@ def test_application_goes_from_the_officer_to_the_ranking(
     expect(cells.nth(1)).to_have_text(application.reference)
     expect(cells.nth(2)).to_have_text(TITLE)
     expect(cells.nth(3)).to_have_text(UNIT)
-    for column, total in enumerate(totals.values(), start=4):
-        expect(cells.nth(column)).to_have_text(f"{total:.2f}")
-    expect(cells.nth(7)).to_have_text(str(mean))
-    expect(cells.nth(8)).to_have_text(str(mean))  # fewer than 5 scores: nothing dropped
-    expect(cells.nth(9)).to_have_text(str(stdev))
-    expect(cells.nth(10)).to_have_text(str(spread))
-    expect(cells.nth(11)).to_have_text("—")  # 15 points apart: under the threshold of 20
+    expect(cells.nth(4)).to_have_text("3")
+    expect(cells.nth(5)).to_have_text(str(mean))
+    expect(cells.nth(6)).to_have_text(str(mean))  # fewer than 5 scores: nothing dropped
+    expect(cells.nth(7)).to_have_text(str(stdev))
+    expect(cells.nth(8)).to_have_text(str(spread))
+    expect(cells.nth(9)).to_have_text("—")  # 15 points apart: under the threshold of 20
+    # Every expert's score in one cell, in the experts' order: "张桥梁 86.50 · 李隧道 …".
+    expect(cells.nth(10)).to_have_text(
+        " · ".join(f"{name} {total:.2f}" for name, total in totals.items())
+    )
+    expect(staff.locator("#ranking .score.dropped")).to_have_count(0)
+    expect(staff.locator(".ranking-pages")).to_have_count(0)  # one page: no page links
     row.get_by_text("3 条意见").click()
     for comment in COMMENTS.values():
         expect(row.get_by_text(comment)).to_be_visible()

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kpis.models import Indicator
+from projects import admin_views
 from projects.enums import ApplicationStatus, ReviewStatus
 from projects.models import Application, Call, ReviewAssignment
 from society.enums import Role
@@ -669,26 +670,126 @@ def test_staff_cannot_edit_scores(client, staff_user):
 # The ranking page.
 
 
-def test_ranking_page_shows_experts_statistics_flags_and_comments(client, staff_user):
+def ranking_rows(page: str) -> list[str]:
+    body = page.split('<table id="ranking">', 1)[1].split("<tbody>", 1)[1].split("</tbody>")[0]
+    return body.split("<tr>")[1:]
+
+
+def test_ranking_page_lists_each_applications_scores_statistics_flags_and_comments(
+    client, staff_user
+):
     call = scored_call(applications=2, experts=3)
     expert = ReviewAssignment.objects.filter(application__call=call).first().expert
     late = factories.ApplicationFactory(call=call, status=ApplicationStatus.UNDER_REVIEW)
     factories.ReviewAssignmentFactory(application=late, expert=expert)
+    outsider = factories.ExpertFactory(name="未参与专家")
+    factories.ReviewAssignmentFactory(application=late, expert=outsider)
     client.force_login(staff_user)
 
     response = client.get(reverse("admin:projects_call_ranking", args=[call.pk]))
 
     page = response.text
     table = response.context["table"]
-    assert len(table.experts) == 3
+    assert len(table.experts) == 4
     assert [line.row.rank for line in table.rows] == [1, 2, None]
+    assert "共 3 项申报，" in page
+    assert "4 位评审专家。" in page
+    # One 专家评分 column, not one column per expert.
     for column in table.experts:
-        assert f'<th scope="col">{column.name}</th>' in page
-    assert "1位专家未提交" in page
-    assert "未提交" in page
-    assert "<details>" in page
+        assert f'<th scope="col">{column.name}</th>' not in page
+    assert '<th scope="col">专家评分</th>' in page
+    top, second, last = ranking_rows(page)
+    for line, html in zip(table.rows[:2], (top, second), strict=True):
+        assignments = line.application.assignments.order_by("expert__name", "expert_id")
+        for assignment in assignments:
+            score = f"{assignment.expert.name} <b>{assignment.total:.2f}</b>"
+            assert f'<span class="score">{score}</span>' in html
+            assert assignment.comment in html
+        stats = line.row.stats
+        for value in (stats.count, stats.mean, stats.trimmed_mean, stats.stdev, stats.spread):
+            assert f'<td class="number">{value}</td>' in html
+        assert "未参与专家" not in html
+    assert late.title in last
+    assert f'<span class="score pending">{expert.name} <em>未提交</em></span>' in last
+    assert '<span class="score pending">未参与专家 <em>未提交</em></span>' in last
+    assert "2位专家未提交" in last
+    assert '<td class="number">0</td>' in last
+    assert "<details>" in top
     assert "方案具体，措施可行，建议支持。" in page
-    assert late.title in page
+
+
+def test_ranking_page_marks_the_scores_the_trimmed_mean_leaves_out(client, staff_user):
+    call = factories.CallFactory(in_review=True)
+    application = factories.ApplicationFactory(call=call, status=ApplicationStatus.UNDER_REVIEW)
+    totals = {"甲": 60, "乙": 80, "丙": 99, "丁": 80, "戊": 99}
+    for name, total in totals.items():
+        factories.ReviewAssignmentFactory(
+            application=application,
+            expert=factories.ExpertFactory(name=f"专家{name}"),
+            status=ReviewStatus.SUBMITTED,
+            total=Decimal(total),
+        )
+    client.force_login(staff_user)
+
+    (row,) = ranking_rows(client.get(reverse("admin:projects_call_ranking", args=[call.pk])).text)
+
+    dropped = '<span class="score dropped" title="去极值平均分不计此分">'
+    assert row.count(dropped) == 2
+    assert f"{dropped}专家甲 <s>60.00</s></span>" in row
+    assert row.count("<s>99.00</s>") == 1  # only one of the two highest is left out
+    assert row.count("<b>80.00</b>") == 2
+    assert '<td class="number">86.33</td>' in row  # (80 + 80 + 99) / 3
+
+
+def test_ranking_page_escapes_expert_names(client, staff_user):
+    call = factories.CallFactory(in_review=True)
+    application = factories.ApplicationFactory(call=call, status=ApplicationStatus.UNDER_REVIEW)
+    factories.ReviewAssignmentFactory(
+        application=application,
+        expert=factories.ExpertFactory(name="<script>alert(1)</script>"),
+        status=ReviewStatus.SUBMITTED,
+        total=Decimal("80"),
+    )
+    client.force_login(staff_user)
+
+    page = client.get(reverse("admin:projects_call_ranking", args=[call.pk])).text
+
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; <b>80.00</b>" in page
+
+
+def test_ranking_page_is_paginated_with_the_calls_ranks(client, staff_user, monkeypatch):
+    monkeypatch.setattr(admin_views, "RANKING_PAGE_SIZE", 2)
+    call = scored_call(applications=5, experts=1)
+    url = reverse("admin:projects_call_ranking", args=[call.pk])
+    client.force_login(staff_user)
+
+    pages = {n: client.get(url, {"page": n}) for n in ("1", "2", "3")}
+
+    ranks = {n: [line.row.rank for line in r.context["page"]] for n, r in pages.items()}
+    assert ranks == {"1": [1, 2], "2": [3, 4], "3": [5]}
+    second = pages["2"].text
+    assert "第 3–4 项，共 5 项：" in second
+    assert '<a href="?page=1" rel="prev">上一页</a>' in second
+    assert '<a href="?page=3" rel="next">下一页</a>' in second
+    assert '<span class="this-page" aria-current="page">2</span>' in second
+    assert "共 5 项申报，" in second
+    assert 'rel="next"' not in pages["3"].text
+    titles = [line.application.title for r in pages.values() for line in r.context["page"]]
+    assert len(set(titles)) == 5
+    # A page number that is not one falls back to the first page, one past the end to the last.
+    assert client.get(url, {"page": "abc"}).context["page"].number == 1
+    assert client.get(url, {"page": "99"}).context["page"].number == 3
+
+
+def test_ranking_page_without_applications(client, staff_user):
+    call = factories.CallFactory(in_review=True)
+    client.force_login(staff_user)
+
+    page = client.get(reverse("admin:projects_call_ranking", args=[call.pk])).text
+
+    assert "本批次尚无进入评审的申报。" in page
+    assert "上一页" not in page
 
 
 def query_count(client, url) -> int:
@@ -702,10 +803,19 @@ def test_ranking_page_query_count_does_not_grow(client, staff_user):
     client.force_login(staff_user)
     small = scored_call(applications=1, experts=2)
     large = scored_call(applications=6, experts=5)
+    count = query_count(client, reverse("admin:projects_call_ranking", args=[small.pk]))
 
-    assert query_count(
-        client, reverse("admin:projects_call_ranking", args=[small.pk])
-    ) == query_count(client, reverse("admin:projects_call_ranking", args=[large.pk]))
+    assert query_count(client, reverse("admin:projects_call_ranking", args=[large.pk])) == count
+    assert query_count(client, reverse("admin:projects_call_ranking", args=[large.pk])) <= 25
+
+
+def test_ranking_page_query_count_is_the_same_on_every_page(client, staff_user, monkeypatch):
+    monkeypatch.setattr(admin_views, "RANKING_PAGE_SIZE", 2)
+    client.force_login(staff_user)
+    call = scored_call(applications=5, experts=3)
+    url = reverse("admin:projects_call_ranking", args=[call.pk])
+
+    assert query_count(client, f"{url}?page=2") == query_count(client, f"{url}?page=1")
 
 
 @pytest.mark.parametrize(

@@ -125,11 +125,14 @@ def call_ranking(call: Call) -> tuple[list[RankingRow], list]:
     """Applications of a call ranked by trimmed mean, with the experts as columns.
 
     Ties share a rank (1, 2, 2, 4). Applications without a submitted score come last,
-    unranked. Two queries, whatever the size of the call.
+    unranked. Two queries, whatever the size of the call. The assignments (several per
+    application) load only what the ranking reads: the expert's id and name, the status,
+    the total and the comment.
     """
     assignments = (
         ReviewAssignment.objects.exclude(status=ReviewStatus.CONFLICT)
         .select_related("expert")
+        .only("application_id", "expert__name", "status", "total", "comment")
         .order_by("expert__name", "expert_id")
     )
     applications = list(

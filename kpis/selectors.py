@@ -147,15 +147,22 @@ def year_progress(
     today = today or (timezone.localdate(as_of) if as_of else timezone.localdate())
     indicators = list(Indicator.objects.filter(year=year).order_by("order", "code"))
     records = verified_records(year, as_of)
-    totals = {
-        row["indicator_id"]: row
-        for row in records.values("indicator_id").annotate(total=Sum("quantity"), n=Count("pk"))
-    }
+    # One grouped query gives both each indicator's total and the categories it covers.
+    totals = {}
     categories = defaultdict(set)
-    for indicator_id, category in (
-        records.exclude(category="").values_list("indicator_id", "category").distinct()
+    for row in (
+        records.order_by()
+        .values("indicator_id", "category")
+        .annotate(total=Sum("quantity"), n=Count("pk"))
     ):
-        categories[indicator_id].add(category)
+        indicator_id = row["indicator_id"]
+        if indicator_id in totals:
+            totals[indicator_id]["total"] += row["total"]
+            totals[indicator_id]["n"] += row["n"]
+        else:
+            totals[indicator_id] = {"total": row["total"], "n": row["n"]}
+        if row["category"]:
+            categories[indicator_id].add(row["category"])
     latest_rank = {}
     rank_ids = [i.pk for i in indicators if i.measure == Measure.RANK]
     if rank_ids:

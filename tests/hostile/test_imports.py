@@ -18,9 +18,11 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from kpis.models import Record
+from kpis.resources import RecordResource
 from society import xlsx
-from society.models import AuditEntry, Branch, Member, MemberUnit
-from society.xlsx import MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS
+from society.models import AuditEntry, Branch, Expert, Member, MemberUnit
+from society.resources import MemberResource
+from society.xlsx import MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS, escape_formula
 from tests import factories
 from tests.hostile import corpus
 from tests.hostile.conftest import CJK, assert_csp, assert_no_raw_markup
@@ -51,6 +53,12 @@ IMPORTS = {
         ["名称", "类型", "负责人", "状态"],
         ["桥梁工程专业委员会", "专业委员会", "王建国", "正常"],
     ),
+    "expert": (
+        Expert,
+        "society_expert",
+        ["姓名", "专业领域", "所在单位（非会员单位）", "手机号", "在库"],
+        ["陈教授", "桥梁隧道工程", "西南交通大学", "13612345678", "是"],
+    ),
     "record": (
         Record,
         "kpis_record",
@@ -59,7 +67,13 @@ IMPORTS = {
     ),
 }  # fmt: skip
 # The column a hostile text goes into, per import.
-TEXT_COLUMN = {"member": "姓名", "memberunit": "单位名称", "branch": "负责人", "record": "名称"}
+TEXT_COLUMN = {
+    "member": "姓名",
+    "memberunit": "单位名称",
+    "branch": "负责人",
+    "expert": "所在单位（非会员单位）",
+    "record": "名称",
+}
 
 
 def book_bytes(headers, rows) -> bytes:
@@ -289,3 +303,20 @@ def test_hostile_text_cells_are_kept_as_text_and_escaped(staff, kind, entry):
     assert_csp(page)
     assert_no_raw_markup(page, entry.value)
     assert escape(entry.value.strip()[:20]) in page.content.decode()
+    exported = dict(zip(*export_rows(staff, kind)[:2], strict=True))
+    assert exported[column] == escape_formula(entry.value.strip())
+
+
+EXPORT_RESOURCES = {"member": MemberResource, "record": RecordResource}
+
+
+def export_rows(client, kind) -> list[list]:
+    """The admin's .xlsx export of every field: header row, then the rows."""
+    _model, prefix, _headers, _good = IMPORTS[kind]
+    resource = EXPORT_RESOURCES[kind]
+    data = {"format": "0", "resource": "0"}
+    data.update({f"{resource.__name__.lower()}_{n}": "on" for n in resource().get_export_order()})
+    response = client.post(reverse(f"admin:{prefix}_export"), data)
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]

@@ -83,28 +83,21 @@ def mask_phone(value: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
-# Free text typed into a form: no invisible control characters.
-# U+202A–U+202E and U+2066–U+2069 reorder the text around them when it is shown ("Trojan
-# Source"): a file name or a title can be made to read differently from what is stored.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# Line breaks and tabs are fine in a text area, not in a one-line field (where they would
-# split a mail header or a spreadsheet cell).
-MULTILINE_CONTROLS = frozenset("\t\n\r")
+# Free text typed into a form or a spreadsheet: no invisible control characters. Refused:
+# control characters (C0 but tab and line breaks, DEL, C1); the direction controls U+202A–
+# U+202E and U+2066–U+2069, which reorder the text around them when it is shown ("Trojan
+# Source": a name can be made to read differently from what is stored); U+FFFD (what the
+# server reads for bytes that are not UTF-8) and surrogates (a broken encoding). One-line
+# fields also refuse tab and line breaks (mail headers, spreadsheet cells).
+_REFUSED = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffd\ud800-\udfff"
+REFUSED_IN_TEXT = re.compile(f"[{_REFUSED}]")
+REFUSED_IN_LINE = re.compile(f"[\t\n\r{_REFUSED}]")
 
 
 def forbidden_character(value: str, *, multiline: bool = True) -> str | None:
-    """The first character free text may not hold, or None. Refused: control characters
-    (C0, DEL, C1; tab and line breaks only in text areas), surrogates (a broken encoding),
-    U+FFFD (what the server reads for bytes that are not UTF-8) and direction overrides."""
-    for char in value:
-        if char in BIDI_CONTROLS or char == "\ufffd":
-            return char
-        category = unicodedata.category(char)
-        if category == "Cs":
-            return char
-        if category == "Cc" and not (multiline and char in MULTILINE_CONTROLS):
-            return char
-    return None
+    """The first character free text may not hold, or None (see REFUSED_IN_TEXT)."""
+    match = (REFUSED_IN_TEXT if multiline else REFUSED_IN_LINE).search(value)
+    return match.group() if match else None
 
 
 @deconstructible

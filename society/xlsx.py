@@ -2,9 +2,10 @@
 
 Imports read the first sheet as a stream and refuse, with a Chinese message, before
 holding much in memory: files over the upload limit, archives that expand too far (zip
-bombs), sheets that declare or hold more rows or columns than an import may have, and
-formula cells (a formula is refused, not evaluated; text that merely starts with "=" is
-kept as text and escaped again on export).
+bombs), sheets that declare or hold more rows or columns than an import may have, cells
+holding control characters or direction overrides (society.validators), and formula
+cells (a formula is refused, not evaluated; text that merely starts with "=" is kept as
+text and escaped again on export).
 """
 
 import io
@@ -19,6 +20,7 @@ from import_export.formats.base_formats import XLSX
 from openpyxl.utils import get_column_letter
 
 from .uploads import check_zip
+from .validators import REFUSED_IN_TEXT
 
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -111,6 +113,15 @@ def _dataset(sheet, *, ignore_blank_lines: bool) -> tablib.Dataset:
                         "column": get_column_letter(cell.column),
                         "formula": str(cell.value)[:50],
                     }
+                )
+            if isinstance(cell.value, str) and REFUSED_IN_TEXT.search(cell.value):
+                char = REFUSED_IN_TEXT.search(cell.value).group()
+                raise SpreadsheetRefused(
+                    _(
+                        "表格第 %(row)d 行 %(column)s 列含有不可见的控制字符（U+%(code)04X），"
+                        "请删除后再导入。"
+                    )
+                    % {"row": number, "column": get_column_letter(cell.column), "code": ord(char)}
                 )
             values.append(cell.value)
         rows.append(values)

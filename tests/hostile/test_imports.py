@@ -142,6 +142,12 @@ def oversize(content: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def text_in_cell(headers, good, column: str, text: str) -> bytes:
+    """The good row with `text` in `column` (characters the XML allows but forms refuse)."""
+    row = [text if header == column else value for header, value in zip(headers, good, strict=True)]
+    return book_bytes(headers, [row])
+
+
 def formula_book(headers, good, column: str) -> bytes:
     """The good row with a real formula cell (=HYPERLINK) in `column`."""
     book = openpyxl.Workbook()
@@ -168,6 +174,8 @@ REFUSED_FILES = {
     "html_renamed_xlsx": (lambda h, g, c: b"<html><script>alert(1)</script></html>", "xlsx"),
     "control_character_in_xml": (lambda h, g, c: raw_control_character(book_bytes(h, [g])), "xlsx"),
     "empty_file": (lambda h, g, c: b"", ""),
+    "bidi_override_in_cell": (lambda h, g, c: text_in_cell(h, g, c, "王\u202e建国"), "U+202E"),
+    "c1_control_in_cell": (lambda h, g, c: text_in_cell(h, g, c, "王\x85建国"), "U+0085"),
 }
 
 

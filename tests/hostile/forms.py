@@ -136,7 +136,10 @@ def register(request, staff_client):
         text=["name", "employer_name"],
         state=lambda: rows(Registration, "pk"),
         stored=stored,
-        pages=lambda: [admin_change(staff_client, Registration.objects.get())],
+        pages=lambda: [
+            admin_change(staff_client, Registration.objects.get()),
+            (staff_client, reverse("admin:society_registration_changelist")),
+        ],
     )
 
 
@@ -262,7 +265,10 @@ def objection(request, staff_client):
         areas=["content"],
         state=lambda: rows(Objection, "pk"),
         stored=stored,
-        pages=lambda: [admin_change(staff_client, Objection.objects.get())],
+        pages=lambda: [
+            admin_change(staff_client, Objection.objects.get()),
+            (staff_client, reverse("admin:awards_objection_changelist")),
+        ],
         file_field="evidence",
     )
 
@@ -375,7 +381,9 @@ def application_create(request, staff_client):
         application = Application.objects.get()
         return [
             (client, reverse("projects:application-detail", args=[application.pk])),
+            (client, reverse("projects:application-list")),
             admin_change(staff_client, application),
+            (staff_client, reverse("admin:projects_application_changelist")),
         ]
 
     client = logged_in(user)

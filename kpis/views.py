@@ -8,6 +8,7 @@ anonymous visitors the login page.
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.utils.functional import cached_property
 from django.views.generic import ListView, TemplateView
 
@@ -36,13 +37,25 @@ class DashboardView(DashboardPermissionMixin, TemplateView):
             raise Http404
         return year
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    content_template_name = "kpis/dashboard/_content.html"
+
+    def get_dashboard(self) -> dict:
+        """The figures, and the page's content rendered from them (it depends on nothing
+        else: no user, no form), so that both are cached together."""
         years = dashboard.dashboard_years()
         year = self.get_year(years)
-        context.update(years=years, year=year)
+        data = {"years": years, "year": year}
         if year is not None:
-            context.update(dashboard.dashboard(year))
+            data.update(dashboard.dashboard(year))
+        data["content"] = render_to_string(self.content_template_name, data)
+        return data
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Recomputed as soon as any data changes (see dashboard.cached).
+        context.update(
+            dashboard.cached("dashboard", self.get_dashboard, self.request.GET.get("year"))
+        )
         return context
 
 

@@ -98,10 +98,10 @@ def ranking_lines(call) -> RankingTable:
     lines = []
     for position, row in enumerate(rows, start=1):
         cells = [
-            ExpertCell(assignment.expert, row.scores[assignment.expert_id], "submitted")
-            if assignment.expert_id in row.scores
-            else ExpertCell(assignment.expert, None, NOT_SUBMITTED)
-            for assignment in row.application.assignments.all()
+            ExpertCell(expert, row.scores[expert.pk], "submitted")
+            if expert.pk in row.scores
+            else ExpertCell(expert, None, NOT_SUBMITTED)
+            for expert in row.experts
         ]
         lines.append(TableRow(position=position, row=row, cells=cells))
     return RankingTable(call=call, experts=experts, rows=lines)

@@ -73,7 +73,7 @@ def ranking_table(call: Call) -> RankingTable:
     rows, experts = call_ranking(call)
     table_rows = []
     for position, row in enumerate(rows, start=1):
-        assigned = {a.expert_id for a in row.application.assignments.all()}
+        assigned = {expert.pk for expert in row.experts}
         cells = []
         for expert in experts:
             if expert.pk in row.scores:

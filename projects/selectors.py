@@ -4,10 +4,10 @@ import statistics
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from society.enums import Role
-from society.models import User
+from society.models import Expert, User
 from society.rules import is_secretariat
 
 from .enums import ApplicationStatus as S
@@ -104,6 +104,8 @@ class RankingRow:
     rank: int | None = None
     tied: bool = False
     comments: list[tuple[str, str]] = field(default_factory=list)
+    # The experts assigned to the application (conflicts of interest left out), by name.
+    experts: list[Expert] = field(default_factory=list)
 
 
 RANKED_STATES = [
@@ -121,37 +123,49 @@ RANKED_STATES = [
 ]
 
 
-def call_ranking(call: Call) -> tuple[list[RankingRow], list]:
+def call_ranking(call: Call) -> tuple[list[RankingRow], list[Expert]]:
     """Applications of a call ranked by trimmed mean, with the experts as columns.
 
     Ties share a rank (1, 2, 2, 4). Applications without a submitted score come last,
-    unranked. Two queries, whatever the size of the call. The assignments (several per
-    application) load only what the ranking reads: the expert's id and name, the status,
-    the total and the comment.
+    unranked. Two queries, whatever the size of the call: the applications, and the
+    columns of their assignments the ranking reads (a call at demo scale 10 has some 2,600;
+    model instances and a prefetch for each would cost more than the rest of the page).
+    Each expert is one instance holding only the id and name, shared by every row.
     """
-    assignments = (
-        ReviewAssignment.objects.exclude(status=ReviewStatus.CONFLICT)
-        .select_related("expert")
-        .only("application_id", "expert__name", "status", "total", "comment")
-        .order_by("expert__name", "expert_id")
-    )
     applications = list(
         call.applications.filter(status__in=RANKED_STATES)
-        .select_related("branch", "member_unit", "field")
-        .prefetch_related(Prefetch("assignments", queryset=assignments))
+        .select_related("branch", "member_unit")  # the applicant
         .order_by("pk")
     )
+    assignments = (
+        ReviewAssignment.objects.filter(
+            application__call=call, application__status__in=RANKED_STATES
+        )
+        .exclude(status=ReviewStatus.CONFLICT)
+        .order_by("expert__name", "expert_id")
+        .values_list("application_id", "expert_id", "expert__name", "status", "total", "comment")
+    )
+    by_application = {application.pk: [] for application in applications}
     experts = {}
+    for application_id, expert_id, name, status, total, comment in assignments:
+        expert = experts.get(expert_id)
+        if expert is None:
+            expert = experts[expert_id] = Expert.from_db(
+                assignments.db, ["id", "name"], [expert_id, name]
+            )
+        if application_id in by_application:  # not one that changed state in between
+            by_application[application_id].append((expert, status, total, comment))
     rows = []
     for application in applications:
         scores = {}
         pending = 0
         comments = []
-        for assignment in application.assignments.all():
-            experts.setdefault(assignment.expert_id, assignment.expert)
-            if assignment.status == ReviewStatus.SUBMITTED:
-                scores[assignment.expert_id] = assignment.total
-                comments.append((assignment.expert.name, assignment.comment))
+        assigned = []
+        for expert, status, total, comment in by_application[application.pk]:
+            assigned.append(expert)
+            if status == ReviewStatus.SUBMITTED:
+                scores[expert.pk] = total
+                comments.append((expert.name, comment))
             else:
                 pending += 1
         stats = aggregate(list(scores.values()))
@@ -164,6 +178,7 @@ def call_ranking(call: Call) -> tuple[list[RankingRow], list]:
                 disagreement=stats.spread is not None
                 and stats.spread > call.disagreement_threshold,
                 comments=comments,
+                experts=assigned,
             )
         )
     rows.sort(

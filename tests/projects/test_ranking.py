@@ -82,3 +82,34 @@ def test_ranking_query_count_does_not_grow(django_assert_num_queries):
         call_ranking(small)
     with django_assert_num_queries(2):
         call_ranking(large)
+
+
+@pytest.mark.django_db
+def test_ranking_rows_list_their_assigned_experts_by_name_without_conflicts():
+    call = factories.CallFactory(in_review=True)
+    application = factories.ApplicationFactory(call=call, status=ApplicationStatus.UNDER_REVIEW)
+    other = factories.ApplicationFactory(call=call, status=ApplicationStatus.UNDER_REVIEW)
+    names = {"丙": ReviewStatus.SUBMITTED, "甲": ReviewStatus.DRAFT, "乙": ReviewStatus.CONFLICT}
+    experts = {}
+    for name, status in names.items():
+        experts[name] = factories.ExpertFactory(name=f"专家{name}")
+        factories.ReviewAssignmentFactory(
+            application=application, expert=experts[name], status=status, total=D("80")
+        )
+    factories.ReviewAssignmentFactory(
+        application=other, expert=experts["丙"], status=ReviewStatus.SUBMITTED, total=D("70")
+    )
+    draft = factories.ApplicationFactory(call=call, status=ApplicationStatus.DRAFT)
+    factories.ReviewAssignmentFactory(application=draft, expert=factories.ExpertFactory())
+
+    rows, columns = call_ranking(call)
+
+    by_title = {row.application.title: row for row in rows}
+    assert set(by_title) == {application.title, other.title}
+    row = by_title[application.title]
+    assert [e.name for e in row.experts] == sorted(["专家丙", "专家甲"])
+    assert row.scores == {experts["丙"].pk: D("80")}
+    assert row.pending == 1
+    assert [e.name for e in by_title[other.title].experts] == ["专家丙"]
+    # One column per expert with a non-conflict assignment in the ranked applications.
+    assert sorted(c.pk for c in columns) == sorted([experts["丙"].pk, experts["甲"].pk])

@@ -4,12 +4,21 @@ import io
 import openpyxl
 import pytest
 import tablib
+from diff_match_patch import diff_match_patch
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from society.enums import Gender, OrgStatus, UnitGrade, UnitType
 from society.models import AuditEntry, Branch, Expert, Member, MemberUnit
-from society.resources import BranchResource, ExpertResource, MemberResource, MemberUnitResource
+from society.resources import (
+    BranchResource,
+    ExpertResource,
+    MemberResource,
+    MemberUnitResource,
+    preview_html,
+)
 from tests import factories
 
 UNIT_HEADERS = [
@@ -192,6 +201,193 @@ def test_good_member_file_links_units_and_branches(staff_user):
     assert sorted(b.name for b in second.branches.all()) == ["学术工作委员会", "科普工作委员会"]
     assert AuditEntry.objects.filter(action="society.member.created").count() == 2
     assert AuditEntry.objects.filter(action="society.member.imported").count() == 1
+
+
+# Member files are written in batches (use_bulk): the same outcome as row by row.
+
+
+class SmallBatchMemberResource(MemberResource):
+    class Meta(MemberResource.Meta):
+        batch_size = 2
+
+
+def stored_member(number: str, **fields) -> Member:
+    """A member whose values equal member_row(number) (a row for it changes nothing)."""
+    values = {
+        "member_number": number,
+        "name": "王小明",
+        "gender": Gender.MALE,
+        "employer": None,
+        "employer_name": "西南交通大学",
+        "joined_on": datetime.date(2023, 3, 1),
+        "phone": "13712345678",
+        **fields,
+    }
+    return factories.MemberFactory(**values)
+
+
+def test_member_batches_update_links_version_and_audit(staff_user):
+    unit = factories.MemberUnitFactory(name="中国五冶集团有限公司")
+    old, kept, added = (
+        factories.BranchFactory(name=name)
+        for name in ("旧专业委员会", "科普工作委员会", "学术工作委员会")
+    )
+    changed = stored_member("SCTJ-2023-00001", branches=[old, kept])
+    unchanged = stored_member("SCTJ-2023-00002", branches=[kept])
+    stamp = changed.updated_at
+    rows = [
+        member_row(
+            "SCTJ-2023-00001",
+            工作单位="中国五冶集团有限公司",
+            **{"工作单位（非会员单位）": ""},
+            所属分支机构="学术工作委员会、科普工作委员会",
+        ),
+        member_row("SCTJ-2023-00002", 所属分支机构="科普工作委员会"),
+        member_row("SCTJ-2023-00003", 所属分支机构="学术工作委员会"),
+        member_row("SCTJ-2023-00004"),
+        member_row("SCTJ-2023-00005", 工作单位="中国五冶集团有限公司"),
+    ]
+
+    result = SmallBatchMemberResource().import_data(
+        dataset(MEMBER_HEADERS, rows), dry_run=False, user=staff_user, file_name="会员.xlsx"
+    )
+
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert (result.totals["new"], result.totals["update"], result.totals["skip"]) == (3, 1, 1)
+    changed.refresh_from_db()
+    assert changed.employer == unit and changed.employer_name == ""
+    assert set(changed.branches.all()) == {kept, added}
+    assert changed.version == 2 and changed.updated_at > stamp
+    unchanged.refresh_from_db()
+    assert unchanged.version == 1 and list(unchanged.branches.all()) == [kept]
+    assert list(Member.objects.get(member_number="SCTJ-2023-00003").branches.all()) == [added]
+    assert not Member.objects.get(member_number="SCTJ-2023-00004").branches.exists()
+    assert Member.objects.get(member_number="SCTJ-2023-00005").employer == unit
+    updated = AuditEntry.objects.get(action="society.member.updated")
+    assert updated.object_id == str(changed.pk)
+    assert updated.data["changes"]["branches"] == [
+        ["旧专业委员会", "科普工作委员会"],
+        ["学术工作委员会", "科普工作委员会"],
+    ]
+    assert updated.data["changes"]["employer"] == [None, "中国五冶集团有限公司"]
+    assert updated.data["source"] == "import" and updated.data["file"] == "会员.xlsx"
+    created = AuditEntry.objects.filter(action="society.member.created")
+    members = Member.objects.filter(member_number__in=["SCTJ-2023-00003", "SCTJ-2023-00004"])
+    assert {entry.object_id for entry in created} >= {str(m.pk) for m in members}
+    assert created.count() == 3
+    third = created.get(object_id=str(members.get(member_number="SCTJ-2023-00003").pk))
+    assert third.data["changes"]["branches"] == [None, ["学术工作委员会"]]
+    assert third.data["changes"]["name"] == [None, "王小明"]
+    assert {entry.actor for entry in created} == {staff_user}
+    summary = AuditEntry.objects.get(action="society.member.imported")
+    assert (summary.data["new"], summary.data["updated"], summary.data["skipped"]) == (3, 1, 1)
+
+
+def test_member_bad_row_after_written_batches_writes_nothing(staff_user):
+    branch = factories.BranchFactory(name="科普工作委员会")
+    kept = stored_member("SCTJ-2023-00001", name="旧名字", branches=[branch])
+    rows = [member_row(f"SCTJ-2023-{n:05d}", 所属分支机构="科普工作委员会") for n in range(1, 6)]
+    rows.append(member_row("SCTJ-2023-00006", 入会日期="2023-02-30"))
+
+    result = SmallBatchMemberResource().import_data(
+        dataset(MEMBER_HEADERS, rows), dry_run=False, user=staff_user
+    )
+
+    assert [row.number for row in result.invalid_rows] == [6]
+    assert "日期“2023-02-30”无法识别" in str(result.invalid_rows[0].error_dict)
+    assert list(Member.objects.all()) == [kept]
+    kept.refresh_from_db()
+    assert kept.name == "旧名字" and kept.version == 1
+    assert list(kept.branches.all()) == [branch]
+    assert Member.branches.through.objects.count() == 1
+    assert not AuditEntry.objects.exists()
+
+
+def import_queries(rows: list[list], *, dry_run: bool) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        result = MemberResource().import_data(dataset(MEMBER_HEADERS, rows), dry_run=dry_run)
+    assert not result.has_errors() and not result.has_validation_errors()
+    return len(queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry run", "confirmed"])
+def test_member_import_queries_do_not_grow_with_the_rows(dry_run):
+    units = [factories.MemberUnitFactory(name=f"导入测试单位{n}") for n in range(3)]
+    for n in range(3):
+        factories.BranchFactory(name=f"导入测试委员会{n}")
+    stored_member("SCTJ-2022-00001")
+    stored_member("SCTJ-2022-00101")
+
+    def rows(first: int, count: int) -> list[list]:
+        return [
+            member_row(
+                f"SCTJ-2022-{n:05d}",
+                工作单位=units[n % 3].name,
+                所属分支机构=f"导入测试委员会{n % 3}、导入测试委员会{(n + 1) % 3}",
+                姓名=f"会员{n}",
+            )
+            for n in range(first, first + count)
+        ]
+
+    few = import_queries(rows(1, 3), dry_run=dry_run)
+    many = import_queries(rows(101, 30), dry_run=dry_run)
+
+    assert few == many
+    assert many <= 20
+
+
+def reference_cells(before: list[str], after: list[str], new: bool) -> list[str]:
+    """import-export's Diff.as_html for the same values."""
+    dmp = diff_match_patch()
+    cells = []
+    for old, value in zip(before, after, strict=True):
+        if old != value and new:
+            old = ""
+        operations = dmp.diff_main(old, value)
+        dmp.diff_cleanupSemantic(operations)
+        cells.append(dmp.diff_prettyHtml(operations))
+    return cells
+
+
+@pytest.mark.parametrize("new", [True, False], ids=["new row", "existing row"])
+def test_preview_cells_are_import_exports_diff(new):
+    before = ["", "会员", "王小明", "a<b>&c\n", "旧名字", "13712345678", ""]
+    after = ["", "会员", "王小明", "a<b>&c\n", "新名字", "13712345679", "西南交通大学"]
+
+    assert [str(cell) for cell in preview_html(before, after, new)] == reference_cells(
+        before, after, new
+    )
+
+
+def test_member_preview_shows_new_updated_and_unchanged_rows(client, staff_user):
+    factories.BranchFactory(name="科普工作委员会")
+    stored_member("SCTJ-2023-00001", name="旧名字")
+    stored_member("SCTJ-2023-00002")
+    client.force_login(staff_user)
+    rows = [
+        member_row("SCTJ-2023-00001"),
+        member_row("SCTJ-2023-00002"),
+        member_row("SCTJ-2023-00003", 所属分支机构="科普工作委员会"),
+    ]
+
+    response = upload(client, Member, MEMBER_HEADERS, rows)
+
+    valid = response.context["result"].valid_rows()
+    assert [row.import_type for row in valid] == ["update", "skip", "new"]
+    headers = response.context["result"].diff_headers
+    updated, unchanged, new = (dict(zip(headers, row.diff, strict=True)) for row in valid)
+    assert updated["姓名"] == (
+        '<del style="background:#ffe6e6;">旧名字</del><ins style="background:#e6ffe6;">王小明</ins>'
+    )
+    assert updated["会员编号"] == "<span>SCTJ-2023-00001</span>"
+    assert unchanged["姓名"] == "<span>王小明</span>"
+    assert new["所属分支机构"] == '<ins style="background:#e6ffe6;">科普工作委员会</ins>'
+    assert new["会员编号"] == '<ins style="background:#e6ffe6;">SCTJ-2023-00003</ins>'
+    assert new["工作单位"] == ""
+    assert 'background:#e6ffe6;">科普工作委员会</ins>' in response.text
+    assert Member.objects.count() == 2
+    assert not Member.branches.through.objects.exists()
 
 
 # One bad row: nothing is written, and the dry run names the row and the reason.

@@ -82,13 +82,24 @@ class PoolFigures:
     unallocated: object  # fund − count × amount: what the pool never hands out
 
 
-def pool_figures(pool: AwardPool) -> PoolFigures:
-    counts = pool.awards.aggregate(
-        proposed=Count("pk", filter=Q(status=AwardStatus.PROPOSED)),
-        confirmed=Count("pk", filter=Q(status=AwardStatus.CONFIRMED)),
-        paid=Count("pk", filter=Q(status=AwardStatus.CONFIRMED, paid_amount=F("amount"))),
-        paid_total=Sum("paid_amount"),
-    )
+def pool_figures(pool: AwardPool, awards: list[Award] | None = None) -> PoolFigures:
+    """The pool's figures; from `awards` (all of the pool's awards, already read) when
+    given, else in one query."""
+    if awards is not None:
+        confirmed = [a for a in awards if a.status == AwardStatus.CONFIRMED]
+        counts = {
+            "proposed": sum(1 for a in awards if a.status == AwardStatus.PROPOSED),
+            "confirmed": len(confirmed),
+            "paid": sum(1 for a in confirmed if a.paid_amount == a.amount),
+            "paid_total": sum(a.paid_amount for a in awards) if awards else None,
+        }
+    else:
+        counts = pool.awards.aggregate(
+            proposed=Count("pk", filter=Q(status=AwardStatus.PROPOSED)),
+            confirmed=Count("pk", filter=Q(status=AwardStatus.CONFIRMED)),
+            paid=Count("pk", filter=Q(status=AwardStatus.CONFIRMED, paid_amount=F("amount"))),
+            paid_total=Sum("paid_amount"),
+        )
     return PoolFigures(
         proposed=counts["proposed"],
         confirmed=counts["confirmed"],
@@ -181,7 +192,7 @@ def pool_view(model_admin, request, call_id):
         title=_("%(call)s 奖励池") % {"call": call.title},
         call=call,
         pool=pool,
-        figures=pool_figures(pool),
+        figures=pool_figures(pool, awards),
         awards=awards,
         notice=notice,
         history=pool_history(pool, awards, notice),

@@ -16,6 +16,7 @@ from awards.models import Award, AwardPool, Objection, Payment, PublicNotice
 from awards.services import (
     award_confirm,
     award_propose,
+    award_release,
     awards_propose_suggested,
     notice_publish,
     objection_file,
@@ -314,6 +315,27 @@ def test_pool_page_shows_counts_money_and_the_unallocated_remainder(client, staf
     assert history == ["登记拨付", "确认奖励", "拟奖励"]
     assert "按评审排名建议" in page
     assert "凭证号 PZ-001" in page
+
+
+def test_pool_figures_from_the_awards_read_equal_the_aggregate(staff_user):
+    """The pool page counts the awards it has already read instead of asking again."""
+    from awards.admin_views import pool_figures
+
+    call, apps = ranked_call([90, 85, 80, 75, 70])
+    pool = pool_for_call(call)
+    assert pool_figures(pool, []) == pool_figures(pool)  # no awards yet
+    award_propose(application=apps[0], user=staff_user)
+    pay(award_confirm(application=apps[1], user=staff_user), staff_user, amount="3000")
+    pay(award_confirm(application=apps[2], user=staff_user), staff_user, amount="1000",
+        voucher="PZ-002")  # fmt: skip
+    award_release(
+        award=award_propose(application=apps[3], user=staff_user), user=staff_user, reason="重复"
+    )
+    pool.refresh_from_db()
+    figures = pool_figures(pool, list(pool.awards.all()))
+    assert figures == pool_figures(pool)
+    assert (figures.proposed, figures.confirmed, figures.paid) == (1, 2, 1)
+    assert figures.paid_total == Decimal("4000.00")
 
 
 def test_pool_changelist_and_change_page_lead_to_the_pool_page(client, staff_user):

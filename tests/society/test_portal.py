@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from society.models import AuditEntry, Branch, MemberUnit
+from society.selectors import organisation_member_count
 from society.templatetags.portal import organisation_url
 from tests import factories
 
@@ -171,6 +172,18 @@ def test_officer_home_shows_their_organisation(client, unit_officer):
     assert unit_officer.member_unit.name in page
     assert organisation_url(unit_officer.member_unit, "edit") in page
     assert response.context["member_count"] == 2
+
+
+def test_branch_officer_home_counts_the_branchs_members_once(client, branch_officer):
+    branch = branch_officer.branch
+    other = factories.BranchFactory()
+    factories.MemberFactory.create_batch(2, branches=[branch])
+    factories.MemberFactory(branches=[branch, other])  # in two branches: counted once here
+    factories.MemberFactory(branches=[other])
+    client.force_login(branch_officer)
+    response = client.get(reverse("home"))
+    assert response.context["member_count"] == 3
+    assert organisation_member_count(other) == 2
 
 
 def test_expert_home_shows_real_profile(client, expert_user):

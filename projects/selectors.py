@@ -96,7 +96,9 @@ def aggregate(totals: list[Decimal]) -> Aggregate:
 
 @dataclass
 class RankingRow:
-    application: Application
+    application_id: int
+    # None until loaded when call_ranking is asked for the numbers only.
+    application: Application | None
     scores: dict[int, Decimal]  # expert id -> weighted total
     stats: Aggregate
     pending: int
@@ -123,7 +125,7 @@ RANKED_STATES = [
 ]
 
 
-def call_ranking(call: Call) -> tuple[list[RankingRow], list[Expert]]:
+def call_ranking(call: Call, *, applications: bool = True) -> tuple[list[RankingRow], list[Expert]]:
     """Applications of a call ranked by trimmed mean, with the experts as columns.
 
     Ties share a rank (1, 2, 2, 4). Applications without a submitted score come last,
@@ -131,12 +133,16 @@ def call_ranking(call: Call) -> tuple[list[RankingRow], list[Expert]]:
     columns of their assignments the ranking reads (a call at demo scale 10 has some 2,600;
     model instances and a prefetch for each would cost more than the rest of the page).
     Each expert is one instance holding only the id and name, shared by every row.
+
+    With applications=False the first query reads only the ids and each row's application
+    is None: a page showing part of the ranking loads its rows' with
+    ranking_load_applications.
     """
-    applications = list(
-        call.applications.filter(status__in=RANKED_STATES)
-        .select_related("branch", "member_unit")  # the applicant
-        .order_by("pk")
-    )
+    ranked = call.applications.filter(status__in=RANKED_STATES).order_by("pk")
+    if applications:
+        loaded = {a.pk: a for a in ranked.select_related("branch", "member_unit")}
+    else:
+        loaded = dict.fromkeys(ranked.values_list("pk", flat=True))
     assignments = (
         ReviewAssignment.objects.filter(
             application__call=call, application__status__in=RANKED_STATES
@@ -145,7 +151,7 @@ def call_ranking(call: Call) -> tuple[list[RankingRow], list[Expert]]:
         .order_by("expert__name", "expert_id")
         .values_list("application_id", "expert_id", "expert__name", "status", "total", "comment")
     )
-    by_application = {application.pk: [] for application in applications}
+    by_application = {pk: [] for pk in loaded}
     experts = {}
     for application_id, expert_id, name, status, total, comment in assignments:
         expert = experts.get(expert_id)
@@ -156,12 +162,12 @@ def call_ranking(call: Call) -> tuple[list[RankingRow], list[Expert]]:
         if application_id in by_application:  # not one that changed state in between
             by_application[application_id].append((expert, status, total, comment))
     rows = []
-    for application in applications:
+    for application_id, application in loaded.items():
         scores = {}
         pending = 0
         comments = []
         assigned = []
-        for expert, status, total, comment in by_application[application.pk]:
+        for expert, status, total, comment in by_application[application_id]:
             assigned.append(expert)
             if status == ReviewStatus.SUBMITTED:
                 scores[expert.pk] = total
@@ -171,6 +177,7 @@ def call_ranking(call: Call) -> tuple[list[RankingRow], list[Expert]]:
         stats = aggregate(list(scores.values()))
         rows.append(
             RankingRow(
+                application_id=application_id,
                 application=application,
                 scores=scores,
                 stats=stats,
@@ -182,7 +189,7 @@ def call_ranking(call: Call) -> tuple[list[RankingRow], list[Expert]]:
             )
         )
     rows.sort(
-        key=lambda r: (r.stats.trimmed_mean is None, -(r.stats.trimmed_mean or 0), r.application.pk)
+        key=lambda r: (r.stats.trimmed_mean is None, -(r.stats.trimmed_mean or 0), r.application_id)
     )
     previous = None
     for position, row in enumerate(rows, start=1):
@@ -196,3 +203,14 @@ def call_ranking(call: Call) -> tuple[list[RankingRow], list[Expert]]:
         previous = row
     expert_columns = sorted(experts.values(), key=lambda e: (e.name, e.pk))
     return rows, expert_columns
+
+
+def ranking_load_applications(rows: list[RankingRow]) -> list[RankingRow]:
+    """Load the applications (with the call and the applicant) of some rows of call_ranking(...,
+    applications=False) in one query; rows whose application has gone are left out."""
+    applications = Application.objects.select_related("call", "branch", "member_unit").in_bulk(
+        [row.application_id for row in rows]
+    )
+    for row in rows:
+        row.application = applications.get(row.application_id)
+    return [row for row in rows if row.application is not None]

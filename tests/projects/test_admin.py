@@ -689,17 +689,17 @@ def test_ranking_page_lists_each_applications_scores_statistics_flags_and_commen
     response = client.get(reverse("admin:projects_call_ranking", args=[call.pk]))
 
     page = response.text
-    table = response.context["table"]
-    assert len(table.experts) == 4
-    assert [line.row.rank for line in table.rows] == [1, 2, None]
+    experts, lines = response.context["experts"], response.context["lines"]
+    assert len(experts) == 4
+    assert [line.row.rank for line in lines] == [1, 2, None]
     assert "共 3 项申报，" in page
     assert "4 位评审专家。" in page
     # One 专家评分 column, not one column per expert.
-    for column in table.experts:
+    for column in experts:
         assert f'<th scope="col">{column.name}</th>' not in page
     assert '<th scope="col">专家评分</th>' in page
     top, second, last = ranking_rows(page)
-    for line, html in zip(table.rows[:2], (top, second), strict=True):
+    for line, html in zip(lines[:2], (top, second), strict=True):
         assignments = line.application.assignments.order_by("expert__name", "expert_id")
         for assignment in assignments:
             score = f"{assignment.expert.name} <b>{assignment.total:.2f}</b>"
@@ -766,7 +766,7 @@ def test_ranking_page_is_paginated_with_the_calls_ranks(client, staff_user, monk
 
     pages = {n: client.get(url, {"page": n}) for n in ("1", "2", "3")}
 
-    ranks = {n: [line.row.rank for line in r.context["page"]] for n, r in pages.items()}
+    ranks = {n: [line.row.rank for line in r.context["lines"]] for n, r in pages.items()}
     assert ranks == {"1": [1, 2], "2": [3, 4], "3": [5]}
     second = pages["2"].text
     assert "第 3–4 项，共 5 项：" in second
@@ -775,7 +775,7 @@ def test_ranking_page_is_paginated_with_the_calls_ranks(client, staff_user, monk
     assert '<span class="this-page" aria-current="page">2</span>' in second
     assert "共 5 项申报，" in second
     assert 'rel="next"' not in pages["3"].text
-    titles = [line.application.title for r in pages.values() for line in r.context["page"]]
+    titles = [line.application.title for r in pages.values() for line in r.context["lines"]]
     assert len(set(titles)) == 5
     # A page number that is not one falls back to the first page, one past the end to the last.
     assert client.get(url, {"page": "abc"}).context["page"].number == 1

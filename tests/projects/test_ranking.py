@@ -3,7 +3,7 @@ from decimal import Decimal as D
 import pytest
 
 from projects.enums import ApplicationStatus, ReviewStatus
-from projects.selectors import aggregate, call_ranking
+from projects.selectors import aggregate, call_ranking, ranking_load_applications
 from tests import factories
 
 
@@ -113,3 +113,34 @@ def test_ranking_rows_list_their_assigned_experts_by_name_without_conflicts():
     assert [e.name for e in by_title[other.title].experts] == ["专家丙"]
     # One column per expert with a non-conflict assignment in the ranked applications.
     assert sorted(c.pk for c in columns) == sorted([experts["丙"].pk, experts["甲"].pk])
+
+
+@pytest.mark.django_db
+def test_ranking_of_numbers_only_loads_the_applications_of_the_rows_asked_for(
+    django_assert_num_queries,
+):
+    call = factories.CallFactory(in_review=True)
+    for total in (70, 90, 80):
+        factories.ReviewAssignmentFactory(
+            application=factories.ApplicationFactory(
+                call=call, status=ApplicationStatus.UNDER_REVIEW
+            ),
+            status=ReviewStatus.SUBMITTED,
+            total=D(total),
+        )
+    full, _columns = call_ranking(call)
+
+    with django_assert_num_queries(2):
+        rows, _columns = call_ranking(call, applications=False)
+    assert [row.application for row in rows] == [None, None, None]
+    assert [(row.application_id, row.rank, row.stats) for row in rows] == [
+        (row.application_id, row.rank, row.stats) for row in full
+    ]
+    with django_assert_num_queries(1):
+        shown = ranking_load_applications(rows[1:])
+        references = [row.application.reference for row in shown]  # needs the call
+        applicants = [str(row.application.applicant) for row in shown]
+    assert [row.application for row in shown] == [row.application for row in full[1:]]
+    assert references == [row.application.reference for row in full[1:]]
+    assert applicants == [str(row.application.applicant) for row in full[1:]]
+    assert rows[0].application is None

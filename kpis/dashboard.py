@@ -343,6 +343,8 @@ def data_version() -> str | None:
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
+        if connection.pg_version < 130000:  # the functions below came with PostgreSQL 13
+            return None
         cursor.execute(
             "SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned() IS NULL"
         )

@@ -25,6 +25,7 @@ from import_export.forms import SelectableFieldsExportForm
 from import_export.results import RowResult
 
 from .audit import action_name, entries_for, field_changes, log_action, snapshot
+from .forms import PlainTextFormMixin
 from .rules import is_secretariat
 from .xlsx import SafeXLSX, SpreadsheetRefused
 
@@ -166,8 +167,9 @@ STALE_EDIT_MESSAGE = _(
 )
 
 
-class VersionedModelForm(forms.ModelForm):
-    """Carries the version the editor read; refuses to save over a newer one."""
+class VersionedModelForm(PlainTextFormMixin, forms.ModelForm):
+    """Carries the version the editor read; refuses to save over a newer one. Typed text is
+    checked as on the portal's forms (PlainTextFormMixin)."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

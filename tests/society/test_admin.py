@@ -227,6 +227,31 @@ def test_admin_edit_is_audited_and_shown_on_the_change_page(client, staff_user):
     assert "会员单位 → 理事单位" in page
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "成都建工\x1b集团", "控制字符"),
+        ("name", "成都建工\n集团", "只能填写一行"),
+        ("address", "成都市\u202e区", "控制字符"),
+    ],
+)
+def test_admin_forms_refuse_control_characters_and_change_nothing(
+    client, staff_user, field, value, message
+):
+    unit = factories.MemberUnitFactory(name="成都建工集团", address="成都市")
+    client.force_login(staff_user)
+    url = admin_url(MemberUnit, "change", unit)
+    data = form_data(client.get(url))
+    data[field] = value
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert message in response.text
+    unit.refresh_from_db()
+    assert (unit.name, unit.address, unit.version) == ("成都建工集团", "成都市", 1)
+
+
 def test_many_to_many_changes_are_audited(client, staff_user):
     old_branch = factories.BranchFactory(name="建筑结构专业委员会")
     new_branch = factories.BranchFactory(name="桥梁与隧道工程专业委员会")

@@ -5,20 +5,14 @@ Every function here runs a fixed number of aggregate queries, whatever the amoun
 """
 
 import datetime
-import hashlib
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
-from django.core.cache import cache
-from django.db import connection
 from django.db.models import Avg, Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from awards.enums import AwardStatus
 from awards.models import Award
@@ -37,8 +31,6 @@ from .models import (
     SatisfactionResponse,
 )
 from .selectors import IndicatorProgress, elapsed_share, verified_records, year_progress
-
-logger = logging.getLogger(__name__)
 
 STATUS_COLOURS = {
     ProgressStatus.DONE: "success",
@@ -325,54 +317,6 @@ def dashboard(year: int, today: datetime.date | None = None) -> dict:
         "pool": pool,
         "data": chart_data(groups, trend_data, contrib, pipeline, pool),
     }
-
-
-# ---------------------------------------------------------------------------
-# Cache keyed on the database's state: never stale.
-
-CACHE_SECONDS = 600
-
-
-def data_version() -> str | None:
-    """Text that changes whenever a transaction that may have changed data commits: the
-    PostgreSQL snapshot (the transactions committed and still running). Two statements that
-    see the same snapshot see the same data, so a result computed under it can be reused
-    until any write commits. None (do not cache) on other databases, and inside a
-    transaction that has itself written (its own uncommitted writes do not change the
-    snapshot)."""
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        if connection.pg_version < 130000:  # the functions below came with PostgreSQL 13
-            return None
-        cursor.execute(
-            "SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned() IS NULL"
-        )
-        snapshot, clean = cursor.fetchone()
-    return snapshot if clean else None
-
-
-def cached(name: str, compute: Callable[[], Any], *parts: Any) -> Any:
-    """compute(), reused while the data it reads is unchanged: the key holds the database's
-    data version, today's date (the time elapsed, staff still employed) and the language
-    (labels are translated when computed). A cache that fails only costs the computation."""
-    version = data_version()
-    if version is None:
-        return compute()
-    raw = repr((name, parts, get_language(), timezone.localdate().isoformat(), version))
-    key = "kpis:" + hashlib.sha256(raw.encode()).hexdigest()
-    try:
-        value = cache.get(key)
-    except Exception:
-        logger.warning("指标看板缓存不可用，直接计算", exc_info=True)
-        return compute()
-    if value is None:
-        value = compute()
-        try:
-            cache.set(key, value, CACHE_SECONDS)
-        except Exception:
-            logger.warning("指标看板缓存不可用，结果未缓存", exc_info=True)
-    return value
 
 
 # ---------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from django.template.loader import render_to_string
 from django.utils.functional import cached_property
 from django.views.generic import ListView, TemplateView
 
+from society import snapshot_cache
+
 from . import dashboard
 from .enums import Basis, RecordStatus
 from .models import Indicator
@@ -52,9 +54,11 @@ class DashboardView(DashboardPermissionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # Recomputed as soon as any data changes (see dashboard.cached).
+        # Recomputed as soon as any data changes (see society.snapshot_cache).
         context.update(
-            dashboard.cached("dashboard", self.get_dashboard, self.request.GET.get("year"))
+            snapshot_cache.cached(
+                "kpis.dashboard", self.get_dashboard, self.request.GET.get("year")
+            )
         )
         return context
 

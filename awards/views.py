@@ -9,6 +9,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -58,13 +59,40 @@ def working_days(start: datetime.date, end: datetime.date) -> int:
     return sum(is_working_day(start + datetime.timedelta(days=n)) for n in range(days))
 
 
+class FirstPagePaginator(Paginator):
+    """A paginator that reads the first page before counting: when everything fits on it
+    (the usual case: a handful of notices a year) the page is one query, not COUNT + page."""
+
+    def page(self, number):
+        if (
+            str(number) != "1"
+            or "count" in self.__dict__
+            or not isinstance(self.object_list, QuerySet)
+        ):
+            return super().page(number)
+        limit = self.per_page + self.orphans
+        head = list(self.object_list[: limit + 1])
+        if not head and not self.allow_empty_first_page:
+            return super().page(number)
+        if len(head) <= limit:
+            self.count = len(head)  # cached_property: set once, never counted
+            return self._get_page(head, 1, self)
+        self.validate_number(1)  # counts, for the page links
+        return self._get_page(head[: self.per_page], 1, self)
+
+
+# The columns the notice list shows (the notice's body is only on its own page).
+NOTICE_LIST_FIELDS = ("title", "status", "starts_on", "ends_on", "published_at")
+
+
 class NoticeListView(ListView):
     template_name = "awards/notice_list.html"
     context_object_name = "notices"
     paginate_by = 20
+    paginator_class = FirstPagePaginator
 
     def get_queryset(self):
-        return PublicNotice.objects.select_related("call").order_by("-published_at", "-pk")
+        return PublicNotice.objects.only(*NOTICE_LIST_FIELDS).order_by("-published_at", "-pk")
 
 
 class NoticeDetailView(TemplateView):

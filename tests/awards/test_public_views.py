@@ -363,3 +363,45 @@ def test_notice_list_queries_do_not_grow(client, call, award):
     for year in (2020, 2021, 2022):
         make_notice(factories.CallFactory(year=year))
     assert count_queries(client, url) == few
+
+
+def test_notice_list_fitting_on_one_page_is_one_query(client, db):
+    """A list that fits on its first page is read once, without a COUNT beside it."""
+    for day in range(3):
+        make_notice(factories.CallFactory(year=2000 + day), title=f"第{day}号公示")
+    with CaptureQueriesContext(connection) as queries:
+        page = page_text(client.get(reverse("awards:notice-list")))
+    notice_queries = [q["sql"] for q in queries if "awards_publicnotice" in q["sql"]]
+    assert len(notice_queries) == 1
+    assert "COUNT" not in notice_queries[0].upper()
+    assert all(f"第{day}号公示" in page for day in range(3))
+    assert "第 1 /" not in page  # no page links for a single page
+
+
+@pytest.mark.parametrize("extra", [0, 1, 5])
+def test_notice_list_pages_through_more_than_a_page(client, db, extra):
+    """Past 20 notices the list counts them and pages as before: newest first, none lost
+    or shown twice, the page links showing the right total."""
+    now = timezone.now()
+    for n in range(20 + extra):
+        make_notice(
+            factories.CallFactory(year=1990 + n),
+            title=f"公示{n:02d}号",
+            published_at=now - datetime.timedelta(hours=n),
+        )
+    url = reverse("awards:notice-list")
+    first = client.get(url)
+    shown = [notice.title for notice in first.context["notices"]]
+    if extra:
+        second = client.get(url, {"page": 2})
+        shown += [notice.title for notice in second.context["notices"]]
+        assert "第 1 / 2 页" in page_text(first)
+    else:
+        assert "第 1 /" not in page_text(first)
+    assert shown == [f"公示{n:02d}号" for n in range(20 + extra)]
+
+
+def test_notice_list_without_notices_says_so(client, db):
+    response = client.get(reverse("awards:notice-list"))
+    assert response.status_code == 200
+    assert "目前没有公示" in page_text(response)

@@ -23,7 +23,7 @@ from society.rules import is_expert
 from ..enums import ApplicationStatus, AttachmentKind, ReviewStatus
 from ..models import Call, ReviewAssignment
 from ..review_forms import ConflictForm, ReviewForm
-from ..selectors import assignments_for
+from ..selectors import assignments_for, review_list_for
 from ..services import review_declare_conflict, review_save
 
 OPEN_STATES = (ReviewStatus.ASSIGNED, ReviewStatus.DRAFT)
@@ -97,7 +97,7 @@ class ReviewListView(ExpertRequiredMixin, TemplateView):
     template_name = "projects/review/list.html"
 
     def get_context_data(self, **kwargs):
-        assignments = list(assignments_for(self.request.user))
+        assignments = list(review_list_for(self.request.user))
         return super().get_context_data(
             groups=group_by_call(assignments, timezone.now()),
             open_total=sum(1 for a in assignments if a.status in OPEN_STATES),

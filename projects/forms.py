@@ -10,7 +10,12 @@ from society.forms import DateInput, PlainTextFormMixin
 from society.models import ExpertiseArea
 
 from .models import Application, BudgetLine, Milestone, PlannedOutput, TeamMember
+from .renderers import PythonWidgetRenderer
 from .services import APPLICATION_FIELDS, CHILD_MODELS
+
+# The edit page's ~90 widgets, written in Python as Django's templates would write them
+# (one instance: its template engine is built once).
+RENDERER = PythonWidgetRenderer()
 
 TEXTAREA = {
     "summary": forms.Textarea(attrs={"rows": 4}),
@@ -20,6 +25,8 @@ TEXTAREA = {
 
 class ApplicationForm(PlainTextFormMixin, forms.ModelForm):
     """Title, capability area, field, summary and plan: what application_create takes."""
+
+    default_renderer = RENDERER
 
     class Meta:
         model = Application
@@ -52,6 +59,7 @@ class ApplicationEditForm(ApplicationForm):
 class ChildForm(PlainTextFormMixin, forms.ModelForm):
     """One row of a child table (formsets leave empty extra rows out and skip their checks)."""
 
+    default_renderer = RENDERER
     child = ""
 
     def row(self) -> dict:
@@ -112,7 +120,9 @@ class ChildFormSet(forms.BaseFormSet):
 
 
 def child_formset(form_class, *, extra: int = 2):
-    return forms.formset_factory(form_class, formset=ChildFormSet, extra=extra, can_delete=True)
+    return forms.formset_factory(
+        form_class, formset=ChildFormSet, extra=extra, can_delete=True, renderer=RENDERER
+    )
 
 
 CHILD_FORMS = {

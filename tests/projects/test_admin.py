@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -838,3 +839,29 @@ def test_staff_flag_alone_does_not_open_the_ranking(client):
     client.force_login(factories.UserFactory(role=Role.LEADER, is_staff=True))
 
     assert client.get(reverse("admin:projects_call_ranking", args=[call.pk])).status_code == 403
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the data version is PostgreSQL's snapshot"
+)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_ranking_is_reused_until_a_change_is_committed(client, staff_user):
+    cache.clear()
+    call = scored_call(applications=2, experts=3)
+    client.force_login(staff_user)
+    url = reverse("admin:projects_call_ranking", args=[call.pk])
+    computed = query_count(client, url)
+    assert query_count(client, url) < computed  # the ranking came from the cache
+
+    # A committed score shows on the next request, ranked anew.
+    last = ReviewAssignment.objects.filter(application__call=call).order_by("total").first()
+    last.total = Decimal("99.00")
+    last.save(update_fields=["total"])
+    response = client.get(url)
+    top = response.context["lines"][0]
+    assert top.application.pk == last.application_id
+    assert top.row.scores[last.expert_id] == Decimal("99.00")
+    cache.clear()

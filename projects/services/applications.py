@@ -145,29 +145,34 @@ def application_update(
             % {"status": application.get_status_display()},
             code="state",
         )
-    with transaction.atomic():
-        # Only the child tables' diff needs the snapshot (six queries); skip it without them.
-        before = application_snapshot(application) if children else None
+    if not children:
+        # Main fields only: versioned_update writes them in a transaction of its own (no
+        # savepoint inside another), and only the child tables' diff needs the snapshot.
         versioned_update(
             instance=application, user=user, changes=changes, expected_version=expected_version
         )
-        for name, rows in (children or {}).items():
+        return application
+    with transaction.atomic():
+        before = application_snapshot(application)
+        versioned_update(
+            instance=application, user=user, changes=changes, expected_version=expected_version
+        )
+        for name, rows in children.items():
             model, _fields = CHILD_MODELS[name]
             objects = [model(application=application, **row) for row in rows]
             for obj in objects:
                 obj.full_clean(exclude=["application"])
             model.objects.filter(application=application).delete()
             model.objects.bulk_create(objects)
-        if children:
-            after = application_snapshot(application)
-            changed = {name: after[name] for name in children if after[name] != before[name]}
-            if changed:
-                log_action(
-                    "projects.application.children_updated",
-                    user=user,
-                    obj=application,
-                    data={"changes": changed},
-                )
+        after = application_snapshot(application)
+        changed = {name: after[name] for name in children if after[name] != before[name]}
+        if changed:
+            log_action(
+                "projects.application.children_updated",
+                user=user,
+                obj=application,
+                data={"changes": changed},
+            )
     return application
 
 

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kpis.models import Indicator
@@ -23,10 +24,23 @@ TEXTAREA = {
 }
 
 
-class ApplicationForm(PlainTextFormMixin, forms.ModelForm):
+class CheckedChoicesMixin:
+    """Foreign keys the form chose from a ModelChoiceField are not looked up again by the
+    model's validation (one query each, per row of a table): the field already found the
+    object in its queryset, a subset of what the model's check accepts."""
+
+    checked_choices: tuple[str, ...] = ()
+
+    def _get_validation_exclusions(self):
+        return super()._get_validation_exclusions() | set(self.checked_choices)
+
+
+class ApplicationForm(CheckedChoicesMixin, PlainTextFormMixin, forms.ModelForm):
     """Title, capability area, field, summary and plan: what application_create takes."""
 
     default_renderer = RENDERER
+    # The field was found in its queryset: the model need not look it up again.
+    checked_choices = ("field",)
 
     class Meta:
         model = Application
@@ -67,19 +81,59 @@ class ChildForm(PlainTextFormMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in fields if name in self.cleaned_data}
 
 
-class OutputForm(ChildForm):
+class IndicatorCatalogue:
+    """The call year's indicators, read once for every row of the outputs table."""
+
+    def __init__(self, indicators):
+        indicators = list(indicators)
+        self.by_pk = {indicator.pk: indicator for indicator in indicators}
+        self.queryset = Indicator.objects.filter(pk__in=list(self.by_pk))
+        self.choices = [("", _("请选择考核指标")), *((i.pk, str(i)) for i in indicators)]
+
+
+class IndicatorChoiceField(forms.ModelChoiceField):
+    """ModelChoiceField that finds the chosen indicator in the catalogue the form was given
+    instead of asking the database once per row; same values accepted, same message."""
+
+    catalogue: IndicatorCatalogue | None = None
+
+    def to_python(self, value):
+        if self.catalogue is None:
+            return super().to_python(value)
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        key = value.pk if isinstance(value, Indicator) else value
+        try:
+            # As queryset.get(pk=value) prepares it: "12", " 12 " and 12 are all 12.
+            indicator = self.catalogue.by_pk.get(Indicator._meta.pk.get_prep_value(key))
+        except (ValueError, TypeError):
+            indicator = None
+        if indicator is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return indicator
+
+
+class OutputForm(CheckedChoicesMixin, ChildForm):
     child = "outputs"
+    checked_choices = ("indicator",)
 
     class Meta:
         model = PlannedOutput
         fields = ("indicator", "quantity", "description")
+        field_classes = {"indicator": IndicatorChoiceField}
 
-    def __init__(self, *args, indicators: list[Indicator], **kwargs):
+    def __init__(self, *args, indicators: IndicatorCatalogue, **kwargs):
         """`indicators`: the call's year catalogue, read once for every row of the formset."""
         super().__init__(*args, **kwargs)
         field = self.fields["indicator"]
-        field.queryset = Indicator.objects.filter(pk__in=[i.pk for i in indicators])
-        field.choices = [("", _("请选择考核指标")), *((i.pk, str(i)) for i in indicators)]
+        field.queryset = indicators.queryset
+        field.choices = indicators.choices
+        field.catalogue = indicators
 
 
 class BudgetForm(ChildForm):

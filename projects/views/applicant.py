@@ -6,6 +6,7 @@ officer has (the call notices, their organisation's list) are a 403 for other ro
 A form validates, a service acts; a DomainError becomes a message and changes nothing.
 """
 
+import copy
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -33,6 +34,7 @@ from ..forms import (
     ApplicationEditForm,
     ApplicationForm,
     AttachmentForm,
+    IndicatorCatalogue,
     TransitionForm,
     budget_total,
     child_initial,
@@ -294,8 +296,11 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
     def build_forms(self, data=None):
         application = self.get_application()
         initial = child_initial(application)
-        indicators = list(Indicator.objects.filter(year=application.call.year))
+        indicators = IndicatorCatalogue(Indicator.objects.filter(year=application.call.year))
         form_kwargs = {"outputs": {"indicators": indicators}}
+        # The form sets what was typed on the application it is given; the service gets the
+        # application as read (its version check finds out whether it changed since).
+        self.stored = copy.copy(application)
         form = ApplicationEditForm(data, instance=application)
         formsets = {
             name: formset(
@@ -317,8 +322,7 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
         if not (set(form.changed_data) - {"version"} or changed_children):
             messages.info(request, _("没有需要保存的修改。"))
             return redirect(self.success_url())
-        # The form has set its values on the application; the service gets a fresh copy.
-        stored = Application.objects.select_related("call").get(pk=self.get_application().pk)
+        stored = self.stored
         try:
             application_update(
                 application=stored,

@@ -6,6 +6,8 @@ from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
+from django import forms
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +16,7 @@ from django.utils import timezone
 
 from kpis.models import Indicator
 from projects.enums import ApplicationStatus, ReviewStatus
+from projects.forms import IndicatorCatalogue, OutputForm
 from projects.models import Application, ApplicationVersion, Attachment
 from projects.services import (
     application_snapshot,
@@ -503,6 +506,62 @@ def test_invalid_row_shows_errors_and_saves_nothing(client, unit_officer, applic
     assert application.version == 1
     assert not application.outputs.exists()
     assert not application.budget.exists()
+
+
+OTHER_YEAR = object()  # stands for an indicator of another year's catalogue
+
+
+@pytest.mark.parametrize(
+    "value", [OTHER_YEAR, "abc", "1.5", "-1", "99999999999999999999", "5\x00", " I05 ", ""]
+)
+def test_indicator_is_chosen_as_a_model_choice_field_would(unit_officer, application, value):
+    """The outputs table finds indicators in the catalogue it was given, without a query per
+    row: what it accepts and refuses, and its message, are ModelChoiceField's own."""
+    own = Indicator.objects.get(year=2023, code="I05")
+    if value is OTHER_YEAR:
+        other = Indicator.objects.create(
+            year=2024, area="innovation", code="X01", name="明年的指标", comparator="gte",
+            target=1, measure="count",
+        )  # fmt: skip
+        value = str(other.pk)
+    value = value.replace("I05", str(own.pk))
+    plain = forms.ModelChoiceField(queryset=Indicator.objects.filter(year=2023), required=False)
+    catalogue = IndicatorCatalogue(Indicator.objects.filter(year=2023))
+    form = OutputForm(
+        {"indicator": value, "quantity": "1", "description": "一项"}, indicators=catalogue
+    )
+    try:
+        expected = plain.clean(value)
+    except ValidationError as error:
+        assert not form.is_valid()
+        assert form.errors["indicator"] == error.messages
+    else:
+        assert form.is_valid() == (expected is not None)
+        assert form.cleaned_data.get("indicator") == expected
+
+
+def test_save_queries_do_not_grow_with_the_rows(client, unit_officer, application):
+    """Validating a row does not look its indicator up in the database (it once cost two
+    queries a row, 31 for the deadline burst's save)."""
+    factories.complete_application(application)
+    client.force_login(unit_officer)
+
+    def save_queries(summary):
+        data = page_data(client.get(edit_url(application)))
+        data["summary"] = summary
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(edit_url(application), data)
+        assert response.status_code == 302
+        return len(queries)
+
+    save_queries("先保存一次")  # caches what every later request has cached (content types)
+    one_row = save_queries("一行成果")
+    for code in ("I01", "I02", "I03"):
+        application.outputs.create(indicator=factories.indicator(code), quantity=1, description="x")
+    assert save_queries("四行成果") == one_row
+    application.refresh_from_db()
+    assert application.summary == "四行成果"
+    assert application.version == 4
 
 
 def test_saving_nothing_new_writes_nothing(client, unit_officer, application):

@@ -564,6 +564,23 @@ def test_save_queries_do_not_grow_with_the_rows(client, unit_officer, applicatio
     assert application.version == 4
 
 
+@pytest.mark.parametrize("tampered", [False, True])
+def test_each_tables_management_form_is_written_as_django_writes_it(
+    client, unit_officer, application, tampered
+):
+    """_formset.html writes the hidden fields itself (no form template) unless the
+    management form has errors; the page holds exactly what {{ management_form }} gives."""
+    client.force_login(unit_officer)
+    if tampered:
+        response = client.post(edit_url(application), {"version": "1", "outputs-TOTAL_FORMS": "x"})
+    else:
+        response = client.get(edit_url(application))
+    page = response.content.decode()
+    for _title, _name, formset in response.context["formsets"]:
+        assert str(formset.management_form) in page
+    assert ("(隐藏字段 TOTAL_FORMS)" in page) == tampered
+
+
 def test_saving_nothing_new_writes_nothing(client, unit_officer, application):
     factories.complete_application(application)
     client.force_login(unit_officer)

@@ -1,7 +1,6 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connections, router
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
@@ -76,27 +75,6 @@ def navigation(request) -> list[NavItem]:
     return [NavItem(label=label, url=url, active=url == active) for label, url in items]
 
 
-# The badge's count as plain SQL: it runs on every page a signed-in user opens, and the
-# ORM spends longer building the COUNT than PostgreSQL takes to answer it (0.50 ms with
-# QuerySet.count(), 0.24 ms like this; the (user, read_at) index answers it).
-UNREAD_COUNT_SQL = "SELECT COUNT(*) FROM {table} WHERE {user} = %s AND {read_at} IS NULL"
-
-
-def unread_count(user) -> int:
-    """How many notifications the user has not read (one query)."""
-    meta = Notification._meta
-    connection = connections[router.db_for_read(Notification)]
-    quote = connection.ops.quote_name
-    sql = UNREAD_COUNT_SQL.format(
-        table=quote(meta.db_table),
-        user=quote(meta.get_field("user").column),
-        read_at=quote(meta.get_field("read_at").column),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk])
-        return cursor.fetchone()[0]
-
-
 def unread_notifications(request) -> SimpleLazyObject | int:
     """How many unread notifications the signed-in user has, for the navbar badge.
 
@@ -106,7 +84,9 @@ def unread_notifications(request) -> SimpleLazyObject | int:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
-    return SimpleLazyObject(lambda: unread_count(user))
+    return SimpleLazyObject(
+        lambda: Notification.objects.filter(user=user, read_at__isnull=True).count()
+    )
 
 
 def portal(request):

@@ -17,14 +17,17 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, Sum
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from projects.admin_views import admin_context, change_url, download, require_secretariat
 from projects.models import Call
+from society import snapshot_cache
 from society.errors import DomainError
 from society.forms import DateInput
 from society.models import AuditEntry
@@ -176,9 +179,9 @@ def _notice(call: Call) -> PublicNotice | None:
     return PublicNotice.objects.filter(call=call).first()
 
 
-def pool_view(model_admin, request, call_id):
-    require_secretariat(request)
-    call = _call(call_id)
+def pool_content(call: Call) -> str:
+    """The pool page's content: figures, awards and history. It depends on the data only (no
+    user, no form), so that it is rendered once and reused until the data changes."""
     pool = pool_for_call(call)
     awards = list(
         pool.awards.select_related(
@@ -186,17 +189,28 @@ def pool_view(model_admin, request, call_id):
         ).order_by("rank", "pk")
     )
     notice = _notice(call)
+    data = {
+        "call": call,
+        "pool": pool,
+        "figures": pool_figures(pool, awards),
+        "awards": awards,
+        "notice": notice,
+        "history": pool_history(pool, awards, notice),
+        "holding_states": list(HOLDING_STATES),
+    }
+    content = render_to_string("admin/awards/awardpool/_pool_content.html", data)
+    return mark_safe(content.strip())  # the template's own output, escaped there
+
+
+def pool_view(model_admin, request, call_id):
+    require_secretariat(request)
+    call = _call(call_id)
     context = admin_context(
         model_admin,
         request,
         title=_("%(call)s 奖励池") % {"call": call.title},
-        call=call,
-        pool=pool,
-        figures=pool_figures(pool, awards),
-        awards=awards,
-        notice=notice,
-        history=pool_history(pool, awards, notice),
-        holding_states=list(HOLDING_STATES),
+        # Reused until any data changes (some 25 ms at scale 10, most of it rendering).
+        content=snapshot_cache.cached("awards.pool_content", lambda: pool_content(call), call.pk),
     )
     return TemplateResponse(request, "admin/awards/awardpool/pool.html", context)
 

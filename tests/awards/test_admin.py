@@ -5,12 +5,14 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from awards import admin_views
 from awards.enums import AwardStatus, NoticeStatus, ObjectionStatus
 from awards.models import Award, AwardPool, Objection, Payment, PublicNotice
 from awards.services import (
@@ -311,8 +313,9 @@ def test_pool_page_shows_counts_money_and_the_unallocated_remainder(client, staf
     assert '<td id="pool-money">¥6,000.00 / ¥94,000.00</td>' in page
     for application in apps[:2]:
         assert application.title in page
-    history = [row["label"] for row in response.context["history"]]
-    assert history == ["登记拨付", "确认奖励", "拟奖励"]
+    history = page.split('<div class="module" id="history">', 1)[1].split("</tbody>", 1)[0]
+    labels = [row.split("<td>")[2].split("</td>")[0] for row in history.split("<tr>")[2:]]
+    assert labels == ["登记拨付", "确认奖励", "拟奖励"]
     assert "按评审排名建议" in page
     assert "凭证号 PZ-001" in page
 
@@ -1075,3 +1078,35 @@ def test_payment_form_prefills_the_date_in_iso_format_for_date_inputs():
     html = str(PaymentForm(initial={"paid_on": datetime.date(2023, 10, 8)})["paid_on"])
     assert 'type="date"' in html
     assert "2023-10-08" in html
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the data version is PostgreSQL's snapshot"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_pool_page_is_reused_until_a_change_is_committed(client, staff_user, monkeypatch):
+    cache.clear()
+    computed = []
+    render = admin_views.pool_content
+
+    def counted(call):
+        computed.append(call.pk)
+        return render(call)
+
+    monkeypatch.setattr(admin_views, "pool_content", counted)
+    call, apps = ranked_call([90, 85])
+    pool_for_call(call)  # the first visit would create it: a commit, so a new data version
+    client.force_login(staff_user)
+    pool_url = url("awards_awardpool_pool", call.pk)
+    first = client.get(pool_url).text
+    assert client.get(pool_url).text.count("<tr>") == first.count("<tr>")
+    assert len(computed) == 1  # the second request's content came from the cache
+    assert '<td id="pool-counts">0 / 0 / 0</td>' in first
+
+    # A committed proposal shows on the next request.
+    award_propose(application=apps[0], user=staff_user, note="")
+    page = client.get(pool_url).text
+    assert len(computed) == 2
+    assert '<td id="pool-counts">1 / 0 / 0</td>' in page
+    assert apps[0].title in page
+    cache.clear()

@@ -38,7 +38,7 @@ from .exports import (
     ranking_table,
     ranking_xlsx,
 )
-from .models import Acceptance, Attachment, FinalReport, ReviewAssignment
+from .models import Acceptance, Attachment, Call, FinalReport, ReviewAssignment
 from .selectors import call_ranking, ranking_load_applications
 from .services import (
     TRANSITIONS,
@@ -105,11 +105,13 @@ def ranking_line(position: int, row) -> TableRow:
     return TableRow(position=position, row=row, cells=cells)
 
 
-def ranking_content(call, page_number: str) -> str:
+def ranking_content(call_id: int, page_number: str) -> str:
     """The ranking page's content for one page of the call's ranking. It depends on the data
     only (no user, no form), so that it is rendered once and reused until the data changes;
     the whole call's ranking (some 40 ms at scale 10) is reused the same way for its other
-    pages."""
+    pages. The call is read here, after the data version, so that nothing older than the
+    version is cached under it."""
+    call = Call.objects.get(pk=call_id)
     rows, experts = snapshot_cache.cached(
         "projects.call_ranking", lambda: call_ranking(call, applications=False), call.pk
     )
@@ -143,7 +145,7 @@ def call_ranking_view(model_admin, request, object_id):
         call=call,
         original=call,
         content=snapshot_cache.cached(
-            "projects.ranking_page", lambda: ranking_content(call, number), call.pk, number
+            "projects.ranking_page", lambda: ranking_content(call.pk, number), call.pk, number
         ),
     )
     return TemplateResponse(request, "admin/projects/call/ranking.html", context)

@@ -146,7 +146,9 @@ def test_without_redis_pages_serve_and_reports_say_why(client, staff_user, broke
     assert reverse("kpis:report-download", args=[second.pk, "pdf"]) in page
 
 
-@pytest.mark.django_db(transaction=True)  # the mail is queued on commit: a real commit
+# The mail is queued on commit: a real commit. serialized_rollback puts the migrations' data
+# (the indicator catalogue) back for the tests after this one, as in every transactional test.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_without_redis_an_action_that_notifies_by_mail_still_succeeds(
     client, staff_user, unit_officer, broker
 ):

@@ -3,6 +3,18 @@ import pytest
 from tests import factories
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test that commits for real (transaction=True) must also put the migrations' data
+    back (serialized_rollback=True): the flush after it empties the indicator catalogue and
+    the content types for every test that follows on PostgreSQL."""
+    for item in items:
+        mark = item.get_closest_marker("django_db")
+        if mark and mark.kwargs.get("transaction") and not mark.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(
+                f"{item.nodeid}: django_db(transaction=True) needs serialized_rollback=True"
+            )
+
+
 @pytest.fixture
 def staff_user(db):
     return factories.StaffUserFactory(username="staff")

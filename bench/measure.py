@@ -37,6 +37,10 @@ class PageResult:
     queries: int = 0
     median_ms: float = 0.0
     times_ms: list[float] = field(default_factory=list)
+    # The first view after someone saved something: caches keyed on the data miss.
+    after_commit_queries: int = 0
+    after_commit_ms: float = 0.0
+    after_commit_times_ms: list[float] = field(default_factory=list)
 
 
 def _setup() -> None:
@@ -160,8 +164,28 @@ def measure_pages(*, runs: int, warmup: int, only: list[str] | None = None) -> l
             by_key[key].times_ms.append(elapsed * 1000)
             if response.status_code != 200:
                 by_key[key].status = response.status_code
+    # The same pages, each right after a committed write elsewhere (the bench's marker row).
+    from .database import MARKER
+
+    def commit_a_write() -> None:
+        with connection.cursor() as cursor:  # autocommit: committed at once
+            cursor.execute(f"UPDATE {MARKER} SET seconds = seconds")
+
+    for run in range(runs):
+        for key, (client, url) in clients.items():
+            commit_a_write()
+            if run == 0:
+                with CaptureQueriesContext(connection) as queries:
+                    client.get(url)
+                by_key[key].after_commit_queries = len(queries)
+                commit_a_write()
+            started = time.perf_counter()
+            client.get(url)
+            by_key[key].after_commit_times_ms.append((time.perf_counter() - started) * 1000)
     for result in results:
         result.median_ms = statistics.median(result.times_ms) if result.times_ms else 0.0
+        if result.after_commit_times_ms:
+            result.after_commit_ms = statistics.median(result.after_commit_times_ms)
     return results
 
 

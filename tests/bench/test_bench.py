@@ -129,6 +129,16 @@ def test_each_page_is_compared_with_the_minimal_view_of_its_own_user():
     assert (notices["minimal_ms"], notices["ratio"], notices["time_ok"]) == (1.0, 2.0, True)
 
 
+def test_pages_after_a_commit_are_listed_when_measured():
+    small = figures(dashboard=(4, 5.0))
+    large = figures(dashboard=(4, 5.0))
+    large["pages"][1].update(after_commit_ms=60.0, after_commit_queries=21)
+
+    text = report.markdown(header={}, small=small, large=large, burst=None)
+
+    assert "| dashboard | 21 | 60.0 | 60.0× |" in text
+
+
 def test_zero_minimal_time_gives_an_infinite_ratio_not_an_error():
     small = figures(home=(1, 1.0))
     large = {"pages": [page("minimal", 0, 0.0), page("home", 1, 1.0)]}

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from tests import factories
 
@@ -68,3 +69,11 @@ ROLE_FIXTURES = [
 def any_role(request):
     """Each role in turn, and None for an anonymous visitor."""
     return None if request.param is None else request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def empty_cache():
+    """The cache emptied before and after the test (results cached under a data version)."""
+    cache.clear()
+    yield
+    cache.clear()

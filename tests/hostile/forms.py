@@ -612,19 +612,22 @@ def record_create(request, staff_client):
     )
 
 
-def record_edit(request, staff_client):
+def _reported_record(user, title):
+    """A technical-guidance record the unit officer has reported."""
     from kpis.services import record_report
 
+    data = {
+        "indicator": indicator("I05"),
+        "category": "技术指导",
+        "title": title,
+        "occurred_on": datetime.date(2023, 9, 1),
+    }
+    return record_report(user=user, data=data)
+
+
+def record_edit(request, staff_client):
     user = request.getfixturevalue("unit_officer")
-    record = record_report(
-        user=user,
-        data={
-            "indicator": indicator("I05"),
-            "category": "技术指导",
-            "title": "原来的名称",
-            "occurred_on": datetime.date(2023, 9, 1),
-        },
-    )
+    record = _reported_record(user, "原来的名称")
     client = logged_in(user)
     return Target(
         client=client,
@@ -644,18 +647,8 @@ def record_edit(request, staff_client):
 
 
 def record_evidence(request, staff_client):
-    from kpis.services import record_report
-
     user = request.getfixturevalue("unit_officer")
-    record = record_report(
-        user=user,
-        data={
-            "indicator": indicator("I05"),
-            "category": "技术指导",
-            "title": "技术指导",
-            "occurred_on": datetime.date(2023, 9, 1),
-        },
-    )
+    record = _reported_record(user, "技术指导")
     client = logged_in(user)
     return Target(
         client=client,

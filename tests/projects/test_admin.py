@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -860,8 +859,8 @@ postgresql_only = pytest.mark.skipif(
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("empty_cache")
 def test_ranking_is_reused_until_a_change_is_committed(client, staff_user):
-    cache.clear()
     call = scored_call(applications=2, experts=3)
     client.force_login(staff_user)
     url = reverse("admin:projects_call_ranking", args=[call.pk])
@@ -875,4 +874,3 @@ def test_ranking_is_reused_until_a_change_is_committed(client, staff_user):
     top = ranking_rows(client.get(url).text)[0]
     assert last.application.title in top
     assert f"{last.expert.name} <b>99.00</b>" in top
-    cache.clear()

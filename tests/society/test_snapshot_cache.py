@@ -2,7 +2,6 @@
 changed, recomputed as soon as anything is committed, never stale."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
 
@@ -14,11 +13,7 @@ postgresql_only = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("empty_cache")
 
 
 def test_cached_reuses_the_result_while_the_version_is_unchanged(monkeypatch):

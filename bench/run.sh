@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 require_debian_packages "${RUNTIME_PACKAGES[@]}"
-require_virtualenv dev
+require_virtualenv dev,bench  # locust for the deadline burst
 compile_translations
 
 say "性能基准 (bench $*)"

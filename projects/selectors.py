@@ -1,6 +1,5 @@
 """Reads that views share: scoped lists and the ranking."""
 
-import math
 import statistics
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -100,44 +99,6 @@ class Aggregate:
     spread: Decimal | None
 
 
-def _sqrt_of_fraction(n: int, m: int) -> Decimal:
-    """Square root of n/m (n ≥ 0, m > 0) as a Decimal, correctly rounded: the standard
-    library's statistics._decimal_sqrt_of_frac (Python 3.11), which pstdev ends with."""
-    if not n:
-        return Decimal("0.0")
-    root = (Decimal(n) / Decimal(m)).sqrt()
-    nr, dr = root.as_integer_ratio()
-    plus = root.next_plus()
-    np, dp = plus.as_integer_ratio()
-    if 4 * n * (dr * dp) ** 2 > m * (dr * np + dp * nr) ** 2:  # n/m > ((root + plus)/2)²
-        return plus
-    minus = root.next_minus()
-    nm, dm = minus.as_integer_ratio()
-    if 4 * n * (dr * dm) ** 2 < m * (dr * nm + dm * nr) ** 2:  # n/m < ((root + minus)/2)²
-        return minus
-    return root
-
-
-def pstdev(totals: list[Decimal]) -> Decimal:
-    """statistics.pstdev of finite Decimals, the same Decimal, twice as fast: the
-    same exact arithmetic (the variance as a fraction, then a correctly rounded root), done
-    on integers instead of Fraction objects. Anything else goes to statistics.pstdev."""
-    if not totals or not all(type(x) is Decimal and x.is_finite() for x in totals):
-        return statistics.pstdev(totals)
-    places = max(0, -min(x.as_tuple().exponent for x in totals))
-    scaled = []  # each x × 10^places, a whole number: exact integer arithmetic from here
-    for x in totals:
-        whole, divisor = x.as_integer_ratio()
-        scaled.append(whole * 10**places // divisor)
-    n = len(scaled)
-    sx = sum(scaled)
-    # Variance = (n·Σx² − (Σx)²) / (n² · 10^(2·places)), reduced as Fraction would.
-    numerator = n * sum(x * x for x in scaled) - sx * sx
-    denominator = n * n * 10 ** (2 * places)
-    common = math.gcd(numerator, denominator)
-    return _sqrt_of_fraction(numerator // common, denominator // common)
-
-
 def aggregate(totals: list[Decimal]) -> Aggregate:
     """Mean, trimmed mean (highest and lowest dropped from 5 scores on), standard deviation
     (population) and spread (highest minus lowest) of the experts' weighted totals."""
@@ -149,7 +110,7 @@ def aggregate(totals: list[Decimal]) -> Aggregate:
         count=len(totals),
         mean=_q(statistics.fmean(ordered)),
         trimmed_mean=_q(statistics.fmean(kept)),
-        stdev=_q(pstdev(ordered)),
+        stdev=_q(statistics.pstdev(ordered)),
         spread=_q(ordered[-1] - ordered[0]),
     )
 

@@ -1,12 +1,9 @@
-import statistics
 from decimal import Decimal as D
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from projects.enums import ApplicationStatus, ReviewStatus
-from projects.selectors import aggregate, call_ranking, pstdev, ranking_load_applications
+from projects.selectors import aggregate, call_ranking, ranking_load_applications
 from tests import factories
 
 
@@ -23,32 +20,6 @@ def test_aggregate_drops_highest_and_lowest_from_five_scores():
     assert stats.mean == D("83.40")
     assert stats.trimmed_mean == D("86.00")
     assert stats.spread == D("39.00")
-
-
-# Weighted totals as the database holds them (two places), and some with other exponents.
-totals = st.one_of(
-    st.decimals(min_value=0, max_value=100, places=2),
-    st.decimals(min_value=-1000, max_value=10**6, allow_nan=False, allow_infinity=False),
-)
-
-
-@given(st.lists(totals, min_size=1, max_size=40))
-def test_pstdev_is_the_standard_librarys_to_the_last_digit(values):
-    assert str(pstdev(values)) == str(statistics.pstdev(values))
-
-
-@pytest.mark.parametrize(
-    "values",
-    [
-        [D("80.00"), D("80.01")],  # σ = 0.005 exactly: a half cent, rounded up
-        [D("70"), D("70.0"), D("70.00")],  # no spread, mixed exponents
-        [D("1E+2"), D("99.99")],  # a positive exponent
-        [1, 2, 4],  # not Decimals: left to the standard library
-        [D("85.5"), 90],  # a whole number among Decimals: also left to it
-    ],
-)
-def test_pstdev_edge_cases(values):
-    assert str(pstdev(values)) == str(statistics.pstdev(values))
 
 
 def test_aggregate_of_nothing():

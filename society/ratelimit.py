@@ -6,12 +6,15 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
+from .login_throttle import client_ip
+
 logger = logging.getLogger(__name__)
 
 
 def client_hash(request) -> str:
-    """Who is posting, without keeping their address: sha256 of the secret key and the IP."""
-    address = request.META.get("REMOTE_ADDR", "")
+    """Who is posting, without keeping their address: sha256 of the secret key and the IP
+    (the client's, also behind trusted proxies: the one address the login throttle uses)."""
+    address = client_ip(request)
     return hashlib.sha256(f"{settings.SECRET_KEY}{address}".encode()).hexdigest()
 
 

@@ -155,6 +155,18 @@ def test_client_address_comes_from_x_forwarded_for_only_behind_trusted_proxies(
     assert client_ip(request) == expected
 
 
+def test_public_form_limits_count_each_client_behind_the_proxy(settings):
+    from society.ratelimit import client_hash
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    factory = RequestFactory()
+    one, other = (
+        factory.post("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=address)
+        for address in ("203.0.113.7", "203.0.113.8")
+    )
+    assert client_hash(one) != client_hash(other)
+
+
 def test_a_forged_forwarded_header_does_not_escape_the_lock(client, unit_officer):
     for n in range(5):
         attempt(client, "unit_officer", "wrong", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
